@@ -2,7 +2,7 @@ import type { Config } from 'jest';
 
 // ts-jest only transpiles here; `npm run typecheck` type-checks the whole tree once.
 const transform: Config['transform'] = {
-  '^.+\\.ts$': ['ts-jest', { isolatedModules: true, diagnostics: false }],
+  '^.+\\.ts$': ['ts-jest', { diagnostics: false }],
 };
 
 const config: Config = {
@@ -12,6 +12,7 @@ const config: Config = {
       testEnvironment: 'node',
       roots: ['<rootDir>/src'],
       testMatch: ['**/*.test.ts'],
+      setupFiles: ['<rootDir>/src/test-support/unit-env.ts'],
       transform,
     },
   ],

@@ -1,0 +1,109 @@
+import {
+  ConditionalCheckFailedException,
+  GetItemCommand,
+  PutItemCommand,
+  UpdateItemCommand,
+  type DynamoDBClient,
+} from '@aws-sdk/client-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import type { FinishedImage, ImageRecord, ImageRepository, PendingImage } from '../ports/image-repository';
+import { dependencyError, errorName } from './aws-errors';
+
+// Fields written by a final state; any of them not set by the new state is removed, so a FAILED
+// image that is redriven to DONE keeps no stale failure message.
+const OUTCOME_FIELDS = [
+  'processedS3Key',
+  'renditions',
+  'width',
+  'height',
+  'format',
+  'bytes',
+  'rejectionReason',
+  'rejectionMessage',
+  'failureMessage',
+] as const;
+
+/** The images table, keyed by `imageId`. */
+export class DynamoDbImageRepository implements ImageRepository {
+  constructor(
+    private readonly client: DynamoDBClient,
+    readonly tableName: string,
+  ) {}
+
+  async createPending(image: PendingImage): Promise<void> {
+    try {
+      await this.client.send(
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: marshall({ ...image, status: 'PENDING' }, { removeUndefinedValues: true }),
+          ConditionExpression: 'attribute_not_exists(imageId)',
+        }),
+      );
+    } catch (error) {
+      throw dependencyError('DynamoDB', 'PutItem', error);
+    }
+  }
+
+  async get(imageId: string): Promise<ImageRecord | undefined> {
+    try {
+      const { Item } = await this.client.send(
+        new GetItemCommand({ TableName: this.tableName, Key: marshall({ imageId }), ConsistentRead: true }),
+      );
+      return Item ? (unmarshall(Item) as ImageRecord) : undefined;
+    } catch (error) {
+      throw dependencyError('DynamoDB', 'GetItem', error);
+    }
+  }
+
+  async finish(image: FinishedImage): Promise<boolean> {
+    const { imageId, ...fields } = image;
+    const entries = Object.entries(fields).filter(([, value]) => value !== undefined);
+    const names: Record<string, string> = { '#notifiedAt': 'notifiedAt' };
+    const values: Record<string, unknown> = { ':pending': 'PENDING', ':failed': 'FAILED' };
+    const assignments = entries.map(([name, value], i) => {
+      names[`#f${i}`] = name;
+      values[`:v${i}`] = value;
+      return `#f${i} = :v${i}`;
+    });
+    const removals = ['#notifiedAt'];
+    OUTCOME_FIELDS.filter((name) => !(name in fields)).forEach((name, i) => {
+      names[`#r${i}`] = name;
+      removals.push(`#r${i}`);
+    });
+    try {
+      await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: marshall({ imageId }),
+          UpdateExpression: `SET ${assignments.join(', ')} REMOVE ${removals.join(', ')}`,
+          // DONE and REJECTED are final: a redelivered or late message never replaces them.
+          ConditionExpression: 'attribute_not_exists(imageId) OR #status IN (:pending, :failed)',
+          ExpressionAttributeNames: { ...names, '#status': 'status' },
+          ExpressionAttributeValues: marshall(values, { removeUndefinedValues: true }),
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException || errorName(error) === 'ConditionalCheckFailedException') {
+        return false;
+      }
+      throw dependencyError('DynamoDB', 'UpdateItem', error);
+    }
+  }
+
+  async markNotified(imageId: string, notifiedAt: string): Promise<void> {
+    try {
+      await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: marshall({ imageId }),
+          UpdateExpression: 'SET notifiedAt = :notifiedAt',
+          ConditionExpression: 'attribute_exists(imageId)',
+          ExpressionAttributeValues: marshall({ ':notifiedAt': notifiedAt }),
+        }),
+      );
+    } catch (error) {
+      throw dependencyError('DynamoDB', 'UpdateItem', error);
+    }
+  }
+}

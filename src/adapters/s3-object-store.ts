@@ -1,0 +1,128 @@
+import {
+  GetObjectCommand,
+  NoSuchKey,
+  paginateListObjectsV2,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { ImageRejectedError } from '../domain/errors';
+import type {
+  ListedObject,
+  ObjectLister,
+  ObjectReader,
+  ObjectWriter,
+  PresignedPut,
+  PresignPutRequest,
+  UploadUrlSigner,
+} from '../ports/object-store';
+import { dependencyError, errorName, httpStatusOf } from './aws-errors';
+
+/** One S3 bucket. */
+export class S3ObjectStore implements ObjectReader, ObjectWriter, ObjectLister {
+  constructor(
+    private readonly client: S3Client,
+    readonly bucketName: string,
+  ) {}
+
+  async read(key: string, options: { maxBytes: number }): Promise<Buffer> {
+    let response;
+    try {
+      response = await this.client.send(new GetObjectCommand({ Bucket: this.bucketName, Key: key }));
+    } catch (error) {
+      if (error instanceof NoSuchKey || errorName(error) === 'NoSuchKey' || httpStatusOf(error) === 404) {
+        throw new ImageRejectedError('ORIGINAL_NOT_FOUND', `s3://${this.bucketName}/${key} does not exist.`, { cause: error });
+      }
+      throw dependencyError('S3', 'GetObject', error);
+    }
+    const tooLarge = () =>
+      new ImageRejectedError('TOO_LARGE', `s3://${this.bucketName}/${key} is larger than ${options.maxBytes} bytes.`);
+    if ((response.ContentLength ?? 0) > options.maxBytes) {
+      response.Body?.transformToWebStream().cancel().catch(() => undefined);
+      throw tooLarge();
+    }
+    const body = response.Body as AsyncIterable<Uint8Array> | undefined;
+    if (!body) return Buffer.alloc(0);
+    // Stream with a running count so a body larger than announced is cut off, never buffered.
+    const chunks: Uint8Array[] = [];
+    let received = 0;
+    try {
+      for await (const chunk of body) {
+        received += chunk.length;
+        if (received > options.maxBytes) {
+          (body as { destroy?: () => void }).destroy?.();
+          throw tooLarge();
+        }
+        chunks.push(chunk);
+      }
+    } catch (error) {
+      if (error instanceof ImageRejectedError) throw error;
+      throw dependencyError('S3', 'GetObject', error);
+    }
+    return Buffer.concat(chunks, received);
+  }
+
+  async write(key: string, body: Uint8Array, options: { contentType: string }): Promise<void> {
+    try {
+      await this.client.send(
+        new PutObjectCommand({ Bucket: this.bucketName, Key: key, Body: body, ContentType: options.contentType }),
+      );
+    } catch (error) {
+      throw dependencyError('S3', 'PutObject', error);
+    }
+  }
+
+  async *listPages(options: { startAfter?: string; signal?: AbortSignal }): AsyncIterable<readonly ListedObject[]> {
+    const pages = paginateListObjectsV2(
+      { client: this.client, pageSize: 1000, ...(options.signal ? { abortSignal: options.signal } : {}) },
+      { Bucket: this.bucketName, ...(options.startAfter !== undefined ? { StartAfter: options.startAfter } : {}) },
+    );
+    try {
+      for await (const page of pages) {
+        yield (page.Contents ?? []).map((object) => ({ key: object.Key ?? '', sizeBytes: object.Size ?? 0 }));
+      }
+    } catch (error) {
+      throw dependencyError('S3', 'ListObjectsV2', error);
+    }
+  }
+}
+
+/**
+ * Presigns PUTs into one bucket. Give it a client configured with the endpoint the *uploader*
+ * reaches (inside Docker the functions reach S3 at another address than a browser does) and with
+ * `requestChecksumCalculation: 'WHEN_REQUIRED'`: otherwise the SDK signs a CRC32 of the empty
+ * body into the URL and every real upload fails its checksum.
+ */
+export class S3UploadUrlSigner implements UploadUrlSigner {
+  constructor(
+    private readonly presignClient: S3Client,
+    readonly bucketName: string,
+  ) {}
+
+  async presignPut(request: PresignPutRequest): Promise<PresignedPut> {
+    const headers = {
+      'Content-Type': request.contentType,
+      'Content-Length': String(request.contentLength),
+      // Write-once: S3 refuses a second PUT to an existing key, so a replayed URL can never
+      // replace an image once uploaded. https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html
+      'If-None-Match': '*',
+    };
+    const command = new PutObjectCommand({
+      Bucket: this.bucketName,
+      Key: request.key,
+      ContentType: request.contentType,
+      ContentLength: request.contentLength,
+      IfNoneMatch: '*',
+    });
+    try {
+      const url = await getSignedUrl(this.presignClient, command, {
+        expiresIn: request.expiresInSeconds,
+        // Listed in X-Amz-SignedHeaders, so S3 refuses an upload that sends other values.
+        signableHeaders: new Set(Object.keys(headers).map((name) => name.toLowerCase())),
+      });
+      return { url, headers };
+    } catch (error) {
+      throw dependencyError('S3', 'presign PutObject', error);
+    }
+  }
+}

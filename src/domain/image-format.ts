@@ -1,0 +1,68 @@
+/** The image formats we accept, and how to recognise each from its first bytes. */
+export const IMAGE_FORMATS = ['jpeg', 'png', 'webp', 'gif', 'avif', 'tiff'] as const;
+export type ImageFormat = (typeof IMAGE_FORMATS)[number];
+
+const CONTENT_TYPES: Readonly<Record<ImageFormat, string>> = {
+  jpeg: 'image/jpeg',
+  png: 'image/png',
+  webp: 'image/webp',
+  gif: 'image/gif',
+  avif: 'image/avif',
+  tiff: 'image/tiff',
+};
+
+const EXTENSIONS: Readonly<Record<ImageFormat, string>> = {
+  jpeg: 'jpg',
+  png: 'png',
+  webp: 'webp',
+  gif: 'gif',
+  avif: 'avif',
+  tiff: 'tiff',
+};
+
+export const contentTypeOf = (format: ImageFormat): string => CONTENT_TYPES[format];
+export const extensionOf = (format: ImageFormat): string => EXTENSIONS[format];
+
+export function formatFromContentType(contentType: string): ImageFormat | undefined {
+  return IMAGE_FORMATS.find((format) => CONTENT_TYPES[format] === contentType);
+}
+
+export function formatFromExtension(extension: string): ImageFormat | undefined {
+  return IMAGE_FORMATS.find((format) => EXTENSIONS[format] === extension);
+}
+
+export function isImageFormat(value: string): value is ImageFormat {
+  return (IMAGE_FORMATS as readonly string[]).includes(value);
+}
+
+const startsWith = (bytes: Uint8Array, signature: readonly number[], offset = 0): boolean =>
+  bytes.length >= offset + signature.length && signature.every((byte, i) => bytes[offset + i] === byte);
+
+const ascii = (text: string): number[] => [...text].map((c) => c.charCodeAt(0));
+
+/**
+ * Identifies the format from magic bytes alone, so nothing but the six accepted decoders ever sees
+ * the input (SVG, PDF, HTML and friends fall through to `undefined`).
+ */
+export function sniffFormat(bytes: Uint8Array): ImageFormat | undefined {
+  if (startsWith(bytes, [0xff, 0xd8, 0xff])) return 'jpeg';
+  if (startsWith(bytes, [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])) return 'png';
+  if (startsWith(bytes, ascii('GIF87a')) || startsWith(bytes, ascii('GIF89a'))) return 'gif';
+  if (startsWith(bytes, ascii('RIFF')) && startsWith(bytes, ascii('WEBP'), 8)) return 'webp';
+  if (startsWith(bytes, [0x49, 0x49, 0x2a, 0x00]) || startsWith(bytes, [0x4d, 0x4d, 0x00, 0x2a])) return 'tiff';
+  if (isAvif(bytes)) return 'avif';
+  return undefined;
+}
+
+/** AVIF is an ISO-BMFF `ftyp` box whose major or compatible brands include avif/avis. */
+function isAvif(bytes: Uint8Array): boolean {
+  if (bytes.length < 16 || !startsWith(bytes, ascii('ftyp'), 4)) return false;
+  const boxSize = ((bytes[0]! << 24) | (bytes[1]! << 16) | (bytes[2]! << 8) | bytes[3]!) >>> 0;
+  const end = Math.min(boxSize, bytes.length);
+  for (let offset = 8; offset + 4 <= end; offset += 4) {
+    if (offset === 12) continue; // minor_version, not a brand
+    const brand = String.fromCharCode(...bytes.subarray(offset, offset + 4));
+    if (brand === 'avif' || brand === 'avis') return true;
+  }
+  return false;
+}

@@ -1,0 +1,157 @@
+import { ImageRejectedError } from './errors';
+import type { ImageFormat } from './image-format';
+import { parseOriginalKey, renditionKey, thumbnailKey } from './image-key';
+import { notificationFor, subject } from './image-notification';
+import { type DecodeLimits, type OutputFormat, type OutputSpec, renderImage } from './image-pipeline';
+import type { CreatedObject } from './storage-event';
+import type { Clock } from '../ports/clock';
+import type { DoneImage, ImageRecord, ImageRepository, RejectedImage } from '../ports/image-repository';
+import type { Logger } from '../ports/logger';
+import type { Notifier } from '../ports/notifier';
+import type { ObjectReader, ObjectWriter } from '../ports/object-store';
+
+export interface RenditionSpec {
+  readonly widthPx: number;
+  readonly format: OutputFormat;
+}
+
+export interface ProcessingPolicy {
+  readonly originalsBucketName: string;
+  readonly maxUploadBytes: number;
+  readonly limits: DecodeLimits;
+  /** The seed thumbnail `processed/<imageId>.jpg` fits in this square. */
+  readonly thumbnailMaxPx: number;
+  readonly renditions: readonly RenditionSpec[];
+}
+
+export interface ProcessUploadDeps {
+  readonly originals: ObjectReader;
+  readonly processed: ObjectWriter;
+  readonly images: ImageRepository;
+  readonly notifier: Notifier;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly policy: ProcessingPolicy;
+}
+
+export type ProcessOutcome = 'DONE' | 'REJECTED' | 'ALREADY_FINISHED';
+
+/**
+ * Turns one uploaded original into renditions, a DONE or REJECTED record and a notification.
+ *
+ * Safe to run any number of times for the same object, concurrently too: output keys are
+ * deterministic, the final state is written only over PENDING or FAILED, and the notification is
+ * sent once the final state is stored, then marked as sent. A retry after any failure therefore
+ * finishes exactly what the failed attempt left undone. Image problems end as REJECTED; failures
+ * of S3, DynamoDB or SNS propagate as DependencyError so the message is retried.
+ */
+export async function processUpload(deps: ProcessUploadDeps, object: CreatedObject): Promise<ProcessOutcome> {
+  const { policy } = deps;
+  const parts = object.bucketName === policy.originalsBucketName ? parseOriginalKey(object.key) : undefined;
+  if (!parts) {
+    await rejectUnknownObject(deps, object);
+    return 'REJECTED';
+  }
+  const existing = await deps.images.get(parts.imageId);
+  if (existing && (existing.status === 'DONE' || existing.status === 'REJECTED')) {
+    if (existing.notifiedAt === undefined) await notify(deps, existing);
+    return 'ALREADY_FINISHED';
+  }
+  const identity = { imageId: parts.imageId, userId: parts.userId, originalS3Key: object.key };
+  try {
+    const done = await render(deps, identity, parts.format, object.sizeBytes);
+    return (await finish(deps, done, existing)) ? 'DONE' : 'ALREADY_FINISHED';
+  } catch (error) {
+    if (!(error instanceof ImageRejectedError)) throw error;
+    const rejected: RejectedImage = {
+      ...identity,
+      status: 'REJECTED',
+      rejectionReason: error.reason,
+      rejectionMessage: error.message,
+      processedAt: deps.clock.now().toISOString(),
+    };
+    deps.logger.warn('image rejected', { imageId: parts.imageId, reason: error.reason, detail: error.message });
+    return (await finish(deps, rejected, existing)) ? 'REJECTED' : 'ALREADY_FINISHED';
+  }
+}
+
+async function render(
+  deps: ProcessUploadDeps,
+  identity: { imageId: string; userId: string; originalS3Key: string },
+  declaredFormat: ImageFormat,
+  reportedSizeBytes: number | undefined,
+): Promise<DoneImage> {
+  const { policy } = deps;
+  if (reportedSizeBytes !== undefined && reportedSizeBytes > policy.maxUploadBytes) {
+    throw new ImageRejectedError('TOO_LARGE', `The file is ${reportedSizeBytes} bytes; the limit is ${policy.maxUploadBytes}.`);
+  }
+  const original = await deps.originals.read(identity.originalS3Key, { maxBytes: policy.maxUploadBytes });
+  const thumbnail: OutputSpec = {
+    key: thumbnailKey(identity.imageId),
+    maxWidthPx: policy.thumbnailMaxPx,
+    maxHeightPx: policy.thumbnailMaxPx,
+    format: 'jpeg',
+  };
+  const outputs: OutputSpec[] = [
+    thumbnail,
+    ...policy.renditions.map((spec) => ({
+      key: renditionKey(identity.imageId, spec.widthPx, spec.format),
+      maxWidthPx: spec.widthPx,
+      format: spec.format,
+    })),
+  ];
+  const { source, outputs: rendered } = await renderImage(original, {
+    expectedFormat: declaredFormat,
+    outputs,
+    limits: policy.limits,
+  });
+  await Promise.all(
+    rendered.map((output) => deps.processed.write(output.key, output.body, { contentType: `image/${output.format}` })),
+  );
+  return {
+    ...identity,
+    status: 'DONE',
+    processedS3Key: thumbnail.key,
+    renditions: rendered.map(({ key, width, height, format, bytes }) => ({ key, width, height, format, bytes })),
+    width: source.width,
+    height: source.height,
+    format: source.format,
+    bytes: source.bytes,
+    processedAt: deps.clock.now().toISOString(),
+  };
+}
+
+/** Stores the final state, then notifies. False when another delivery got there first. */
+async function finish(
+  deps: ProcessUploadDeps,
+  image: DoneImage | RejectedImage,
+  existing: ImageRecord | undefined,
+): Promise<boolean> {
+  if (!(await deps.images.finish(image))) return false;
+  await notify(deps, { ...existing, ...image });
+  return true;
+}
+
+async function notify(deps: ProcessUploadDeps, record: ImageRecord): Promise<void> {
+  const notification = notificationFor(record);
+  if (!notification) return;
+  await deps.notifier.publish(notification);
+  await deps.images.markNotified(record.imageId, deps.clock.now().toISOString());
+}
+
+/**
+ * An object outside `user-uploads/<userId>/<imageId>.<ext>` (or in another bucket) was never
+ * issued by our upload function. There is no image id to record it under, so it is reported and
+ * the message acknowledged; the object itself is left alone.
+ */
+async function rejectUnknownObject(deps: ProcessUploadDeps, object: CreatedObject): Promise<void> {
+  const reason = object.bucketName === deps.policy.originalsBucketName ? 'INVALID_KEY' : 'UNEXPECTED_BUCKET';
+  deps.logger.warn('object outside the upload layout ignored', { bucketName: object.bucketName, key: object.key, reason });
+  await deps.notifier.publish({
+    subject: subject(`Upload rejected (${reason}): ${object.key}`),
+    status: 'REJECTED',
+    originalS3Key: object.key,
+    reason,
+    message: `s3://${object.bucketName}/${object.key} is not a key the upload function issues.`,
+  });
+}

@@ -1,0 +1,59 @@
+import { s3EventBody, s3TestEventBody } from '../test-support/events';
+import { InvalidMessageError } from './errors';
+import { parseStorageEvent } from './storage-event';
+
+describe('parseStorageEvent', () => {
+  it('reads the bucket, the decoded key and the size of a created object', () => {
+    const event = parseStorageEvent(s3EventBody('originals', 'user-uploads/u1/a b+c%.jpg', 77));
+
+    expect(event).toEqual({
+      kind: 'records',
+      created: [{ bucketName: 'originals', key: 'user-uploads/u1/a b+c%.jpg', sizeBytes: 77 }],
+      ignoredRecords: 0,
+    });
+  });
+
+  it('decodes + as a space, as S3 encodes keys in notifications', () => {
+    const body = JSON.stringify({
+      Records: [
+        {
+          eventSource: 'aws:s3',
+          eventName: 'ObjectCreated:Put',
+          s3: { bucket: { name: 'b' }, object: { key: 'user-uploads/u/my+photo%2B1%C3%A9.jpg', size: 1 } },
+        },
+      ],
+    });
+
+    const event = parseStorageEvent(body);
+
+    expect(event.kind === 'records' && event.created[0]?.key).toBe('user-uploads/u/my photo+1é.jpg');
+  });
+
+  it('recognises the test event S3 sends when notifications are configured', () => {
+    expect(parseStorageEvent(s3TestEventBody('originals'))).toEqual({ kind: 'test' });
+  });
+
+  it('returns every created object of a multi-record message and skips other event kinds', () => {
+    const created = JSON.parse(s3EventBody('b', 'user-uploads/u/1.jpg')).Records[0];
+    const removed = { ...created, eventName: 'ObjectRemoved:Delete' };
+    const event = parseStorageEvent(JSON.stringify({ Records: [created, removed, created] }));
+
+    expect(event.kind === 'records' && event.created).toHaveLength(2);
+    expect(event.kind === 'records' && event.ignoredRecords).toBe(1);
+  });
+
+  it.each([
+    ['not JSON', 'hello'],
+    ['a JSON array', '[]'],
+    ['no Records', '{}'],
+    ['empty Records', '{"Records":[]}'],
+    ['a record from another source', JSON.stringify({ Records: [{ eventSource: 'aws:sns', eventName: 'ObjectCreated:Put' }] })],
+    ['a record without a key', JSON.stringify({ Records: [{ eventSource: 'aws:s3', eventName: 'ObjectCreated:Put', s3: { bucket: { name: 'b' }, object: {} } }] })],
+    [
+      'a key that is not valid URL encoding',
+      JSON.stringify({ Records: [{ eventSource: 'aws:s3', eventName: 'ObjectCreated:Put', s3: { bucket: { name: 'b' }, object: { key: 'a%E0%A4%A' } } }] }),
+    ],
+  ])('refuses %s as an invalid message', (_case, body) => {
+    expect(() => parseStorageEvent(body)).toThrow(InvalidMessageError);
+  });
+});

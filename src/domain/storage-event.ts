@@ -1,0 +1,70 @@
+import { InvalidMessageError } from './errors';
+
+/** An object S3 reported as created, with its key decoded. */
+export interface CreatedObject {
+  readonly bucketName: string;
+  readonly key: string;
+  readonly sizeBytes?: number;
+}
+
+export type StorageEvent =
+  | { readonly kind: 'test' }
+  | { readonly kind: 'records'; readonly created: readonly CreatedObject[]; readonly ignoredRecords: number };
+
+/**
+ * Reads the body of an SQS message carrying an S3 event notification.
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/notification-content-structure.html
+ * Anything else is an InvalidMessageError: it is never acknowledged, so the queue's redrive policy
+ * moves it to the dead-letter queue where someone can look at it.
+ */
+export function parseStorageEvent(body: string): StorageEvent {
+  let message: unknown;
+  try {
+    message = JSON.parse(body);
+  } catch (cause) {
+    throw new InvalidMessageError('The message body is not JSON.', { cause });
+  }
+  if (!isObject(message)) throw new InvalidMessageError('The message body is not a JSON object.');
+  // S3 sends this once when a notification configuration is saved.
+  if (message.Event === 's3:TestEvent') return { kind: 'test' };
+  if (!Array.isArray(message.Records) || message.Records.length === 0) {
+    throw new InvalidMessageError('The message is not an S3 event notification: it has no Records.');
+  }
+  const created: CreatedObject[] = [];
+  let ignoredRecords = 0;
+  for (const record of message.Records) {
+    if (!isObject(record) || record.eventSource !== 'aws:s3' || typeof record.eventName !== 'string') {
+      throw new InvalidMessageError('A record is not an S3 event record.');
+    }
+    if (!record.eventName.startsWith('ObjectCreated:')) {
+      ignoredRecords += 1;
+      continue;
+    }
+    const s3 = isObject(record.s3) ? record.s3 : undefined;
+    const bucket = s3 && isObject(s3.bucket) ? s3.bucket : undefined;
+    const object = s3 && isObject(s3.object) ? s3.object : undefined;
+    if (typeof bucket?.name !== 'string' || typeof object?.key !== 'string') {
+      throw new InvalidMessageError('An S3 record has no bucket name or object key.');
+    }
+    const size = object.size;
+    created.push({
+      bucketName: bucket.name,
+      key: decodeKey(object.key),
+      ...(typeof size === 'number' && Number.isSafeInteger(size) && size >= 0 ? { sizeBytes: size } : {}),
+    });
+  }
+  return { kind: 'records', created, ignoredRecords };
+}
+
+/** S3 URL-encodes keys in notifications, with `+` for a space. */
+function decodeKey(encoded: string): string {
+  try {
+    return decodeURIComponent(encoded.replace(/\+/g, '%20'));
+  } catch (cause) {
+    throw new InvalidMessageError('An object key is not valid URL encoding.', { cause });
+  }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

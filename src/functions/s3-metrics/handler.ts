@@ -1,0 +1,30 @@
+import type { Context, ScheduledEvent } from 'aws-lambda';
+import { measureStorage, type MeasureOutcome, type MeasureStorageDeps } from '../../domain/measure-storage';
+import { type FunctionDeps, metricsFunctionDeps } from '../../config/wiring';
+
+/**
+ * Invoked by an EventBridge schedule. Running out of time is logged and returned, not thrown:
+ * an asynchronous retry would only repeat the same too-long listing.
+ */
+export function makeHandler(deps: FunctionDeps<Omit<MeasureStorageDeps, 'logger'>>) {
+  return async (
+    event: ScheduledEvent,
+    context: Pick<Context, 'awsRequestId' | 'getRemainingTimeInMillis'>,
+  ): Promise<MeasureOutcome> => {
+    const log = deps.logger.child({ requestId: context.awsRequestId });
+    if (event?.source !== 'aws.events' || event['detail-type'] !== 'Scheduled Event') {
+      log.error('unexpected event refused', { source: event?.source, detailType: event?.['detail-type'] });
+      throw new Error('s3-metrics expects an EventBridge scheduled event (source aws.events, detail-type "Scheduled Event").');
+    }
+    const outcome = await measureStorage(
+      { ...deps.useCase, logger: log },
+      { remainingTimeMs: () => context.getRemainingTimeInMillis() },
+    );
+    if (outcome.status === 'PUBLISHED') {
+      log.info('bucket usage published', { usage: outcome.usage, partitions: outcome.partitions });
+    }
+    return outcome;
+  };
+}
+
+export const handler = makeHandler(metricsFunctionDeps());

@@ -1,0 +1,96 @@
+import type { ImageFormat } from '../domain/image-format';
+import type { RejectionReason } from '../domain/errors';
+
+export type ImageStatus = 'PENDING' | 'DONE' | 'REJECTED' | 'FAILED';
+
+export interface Rendition {
+  readonly key: string;
+  readonly width: number;
+  readonly height: number;
+  readonly format: ImageFormat;
+  readonly bytes: number;
+}
+
+/** Written when the upload URL is issued, so an image can be tracked from that moment. */
+export interface PendingImage {
+  readonly imageId: string;
+  readonly userId: string;
+  readonly originalS3Key: string;
+  readonly contentType: string;
+  readonly contentLength: number;
+  readonly originalFileName?: string;
+  readonly createdAt: string;
+}
+
+export interface DoneImage {
+  readonly status: 'DONE';
+  readonly imageId: string;
+  readonly userId: string;
+  readonly originalS3Key: string;
+  readonly processedS3Key: string;
+  readonly renditions: readonly Rendition[];
+  readonly width: number;
+  readonly height: number;
+  readonly format: ImageFormat;
+  readonly bytes: number;
+  readonly processedAt: string;
+}
+
+export interface RejectedImage {
+  readonly status: 'REJECTED';
+  readonly imageId: string;
+  readonly userId: string;
+  readonly originalS3Key: string;
+  readonly rejectionReason: RejectionReason;
+  readonly rejectionMessage: string;
+  readonly processedAt: string;
+}
+
+/** The message could not be processed after every retry (written from the dead-letter queue). */
+export interface FailedImage {
+  readonly status: 'FAILED';
+  readonly imageId: string;
+  readonly userId: string;
+  readonly originalS3Key: string;
+  readonly failureMessage: string;
+  readonly processedAt: string;
+}
+
+export type FinishedImage = DoneImage | RejectedImage | FailedImage;
+
+/** What the table holds for one image: the fields of every state it has passed through. */
+export interface ImageRecord {
+  readonly imageId: string;
+  readonly userId: string;
+  readonly originalS3Key: string;
+  readonly status: ImageStatus;
+  readonly contentType?: string;
+  readonly contentLength?: number;
+  readonly originalFileName?: string;
+  readonly createdAt?: string;
+  readonly processedS3Key?: string;
+  readonly renditions?: readonly Rendition[];
+  readonly width?: number;
+  readonly height?: number;
+  readonly format?: ImageFormat;
+  readonly bytes?: number;
+  readonly rejectionReason?: RejectionReason;
+  readonly rejectionMessage?: string;
+  readonly failureMessage?: string;
+  readonly processedAt?: string;
+  readonly notifiedAt?: string;
+}
+
+export interface ImageRepository {
+  /** Throws if the id is already taken (ids are fresh UUIDs, so that never happens by chance). */
+  createPending(image: PendingImage): Promise<void>;
+  get(imageId: string): Promise<ImageRecord | undefined>;
+  /**
+   * Records a final outcome unless one is already there. DONE and REJECTED are final; FAILED may
+   * still become DONE or REJECTED when a dead-lettered message is redriven. Returns false, changing
+   * nothing, when the stored state may not be replaced.
+   */
+  finish(image: FinishedImage): Promise<boolean>;
+  /** Notes that the outcome's notification went out, so a retry does not send it again. */
+  markNotified(imageId: string, notifiedAt: string): Promise<void>;
+}
