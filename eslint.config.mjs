@@ -13,6 +13,7 @@ export default tseslint.config(
   {
     // The domain stays pure: no AWS SDK, no environment, no console (DESIGN.md §2).
     files: ['src/domain/**/*.ts', 'src/ports/**/*.ts'],
+    ignores: ['**/*.test.ts'],
     rules: {
       'no-console': 'error',
       'no-restricted-imports': ['error', { patterns: ['@aws-sdk/*', '../adapters/*', '../config/*'] }],
@@ -21,7 +22,15 @@ export default tseslint.config(
     },
   },
   {
-    files: ['**/*.mjs', 'scripts/**/*.js'],
+    files: ['**/*.mjs'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
+  },
+  {
+    files: ['**/*.cjs'],
+    languageOptions: {
+      sourceType: 'commonjs',
+      globals: { require: 'readonly', module: 'writable', process: 'readonly', console: 'readonly', __dirname: 'readonly' },
+    },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
 );

@@ -6,6 +6,7 @@ const transform: Config['transform'] = {
 };
 
 const config: Config = {
+  reporters: ['default', '<rootDir>/scripts/jest-totals-reporter.cjs'],
   projects: [
     {
       displayName: 'unit',

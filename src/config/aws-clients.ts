@@ -8,26 +8,34 @@ import type { RuntimeConfig } from './function-config';
  * The only place SDK clients are built. Region, credentials and endpoints come from the SDK's own
  * environment variables (AWS_REGION, AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_S3, ...; see
  * https://docs.aws.amazon.com/sdkref/latest/guide/feature-ss-endpoints.html). We add only what the
- * SDK lacks: path-style S3, timeouts so a hung dependency fails a call instead of the whole Lambda,
- * and a separately addressed client for presigning.
+ * SDK lacks: path-style S3, timeouts so a hung dependency fails a call instead of the whole
+ * invocation, and a separately addressed client for presigning. One factory per client, so a
+ * function's bundle holds only the clients it builds.
  */
-export function createAwsClients(config: RuntimeConfig) {
-  // Each client builds its own NodeHttpHandler from these options.
-  const requestHandler = {
-    connectionTimeout: config.sdkConnectTimeoutMs,
-    requestTimeout: config.sdkRequestTimeoutMs,
-  };
-  return {
-    s3: () => new S3Client({ forcePathStyle: config.s3ForcePathStyle, requestHandler }),
-    /** Signs URLs for the uploader's view of S3; it never sends a request itself. */
-    s3Presign: (publicEndpoint: string | undefined) =>
-      new S3Client({
-        forcePathStyle: config.s3ForcePathStyle,
-        requestChecksumCalculation: 'WHEN_REQUIRED',
-        ...(publicEndpoint !== undefined ? { endpoint: publicEndpoint } : {}),
-      }),
-    dynamoDb: () => new DynamoDBClient({ requestHandler }),
-    sns: () => new SNSClient({ requestHandler }),
-    cloudWatch: () => new CloudWatchClient({ requestHandler }),
-  };
-}
+
+// Each client builds its own NodeHttpHandler from these options.
+const requestHandler = (config: RuntimeConfig) => ({
+  connectionTimeout: config.sdkConnectTimeoutMs,
+  requestTimeout: config.sdkRequestTimeoutMs,
+});
+
+export const s3Client = (config: RuntimeConfig) =>
+  new S3Client({ forcePathStyle: config.s3ForcePathStyle, requestHandler: requestHandler(config) });
+
+/**
+ * Signs URLs for the uploader's view of S3 and never sends a request. Without
+ * `requestChecksumCalculation: 'WHEN_REQUIRED'` the SDK would sign a CRC32 of the empty body into
+ * every URL and each real upload would fail its checksum.
+ */
+export const presignS3Client = (config: RuntimeConfig, publicEndpoint: string | undefined) =>
+  new S3Client({
+    forcePathStyle: config.s3ForcePathStyle,
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    ...(publicEndpoint !== undefined ? { endpoint: publicEndpoint } : {}),
+  });
+
+export const dynamoDbClient = (config: RuntimeConfig) => new DynamoDBClient({ requestHandler: requestHandler(config) });
+
+export const snsClient = (config: RuntimeConfig) => new SNSClient({ requestHandler: requestHandler(config) });
+
+export const cloudWatchClient = (config: RuntimeConfig) => new CloudWatchClient({ requestHandler: requestHandler(config) });

@@ -141,7 +141,6 @@ export function loadMetricsFunctionConfig(env: Env): Readonly<MetricsFunctionCon
   }
   const partitionPrefixes = reader.list('METRICS_PARTITION_PREFIXES', ['user-uploads/', 'processed/']);
   for (const prefix of partitionPrefixes) {
-    // eslint-disable-next-line no-control-regex
     if (!/^[\x20-\x7e]{1,512}$/.test(prefix)) reader.problem(`METRICS_PARTITION_PREFIXES: "${prefix}" must be printable ASCII`);
   }
   return reader.finish({

@@ -8,7 +8,7 @@ import { hexPartitionBoundaries, type MeasureStorageDeps } from '../domain/measu
 import type { ProcessUploadDeps } from '../domain/process-upload';
 import { JsonLogger } from '../logging/json-logger';
 import type { Clock } from '../ports/clock';
-import { createAwsClients } from './aws-clients';
+import { cloudWatchClient, dynamoDbClient, presignS3Client, s3Client, snsClient } from './aws-clients';
 import type { Env } from './env-reader';
 import {
   loadMetricsFunctionConfig,
@@ -30,12 +30,11 @@ export interface FunctionDeps<UseCaseDeps> {
 
 export function uploadFunctionDeps(env: Env = process.env): FunctionDeps<CreateUploadDeps> {
   const config = loadUploadFunctionConfig(env);
-  const clients = createAwsClients(config);
   return {
     logger: logger('generate-upload-url', config.logLevel),
     useCase: {
-      signer: new S3UploadUrlSigner(clients.s3Presign(config.s3PublicEndpoint), config.originalsBucketName),
-      images: new DynamoDbImageRepository(clients.dynamoDb(), config.imagesTableName),
+      signer: new S3UploadUrlSigner(presignS3Client(config, config.s3PublicEndpoint), config.originalsBucketName),
+      images: new DynamoDbImageRepository(dynamoDbClient(config), config.imagesTableName),
       ids: { newImageId: randomUUID },
       clock: systemClock,
       policy: {
@@ -53,16 +52,15 @@ export interface ProcessorDeps extends FunctionDeps<Omit<ProcessUploadDeps, 'log
 
 export function processorFunctionDeps(env: Env = process.env): ProcessorDeps {
   const config = loadProcessorFunctionConfig(env);
-  const clients = createAwsClients(config);
-  const s3 = clients.s3();
+  const s3 = s3Client(config);
   return {
     logger: logger('image-processor', config.logLevel),
     concurrency: config.concurrency,
     useCase: {
       originals: new S3ObjectStore(s3, config.originalsBucketName),
       processed: new S3ObjectStore(s3, config.processedBucketName),
-      images: new DynamoDbImageRepository(clients.dynamoDb(), config.imagesTableName),
-      notifier: new SnsNotifier(clients.sns(), config.topicArn),
+      images: new DynamoDbImageRepository(dynamoDbClient(config), config.imagesTableName),
+      notifier: new SnsNotifier(snsClient(config), config.topicArn),
       clock: systemClock,
       policy: {
         originalsBucketName: config.originalsBucketName,
@@ -77,13 +75,12 @@ export function processorFunctionDeps(env: Env = process.env): ProcessorDeps {
 
 export function metricsFunctionDeps(env: Env = process.env): FunctionDeps<Omit<MeasureStorageDeps, 'logger'>> {
   const config = loadMetricsFunctionConfig(env);
-  const clients = createAwsClients(config);
-  const s3 = clients.s3();
+  const s3 = s3Client(config);
   return {
     logger: logger('s3-metrics', config.logLevel),
     useCase: {
       listerFor: (bucketName) => new S3ObjectStore(s3, bucketName),
-      metrics: new CloudWatchMetricsSink(clients.cloudWatch(), config.namespace),
+      metrics: new CloudWatchMetricsSink(cloudWatchClient(config), config.namespace),
       clock: systemClock,
       policy: {
         bucketNames: config.bucketNames,

@@ -121,7 +121,7 @@ export const svg = () =>
 export const html = () => Buffer.from('<!DOCTYPE html><html><body><script>alert(document.cookie)</script></body></html>');
 
 /** The colour of one pixel of an encoded image, as [r, g, b]. */
-export async function pixelAt(image: Buffer, x: number, y: number): Promise<number[]> {
+export async function pixelAt(image: Buffer, x: number, y: number): Promise<[number, number, number]> {
   const { data, info } = await sharp(image).removeAlpha().raw().toBuffer({ resolveWithObject: true });
   const offset = (y * info.width + x) * info.channels;
   return [data[offset]!, data[offset + 1]!, data[offset + 2]!];

@@ -1,0 +1,138 @@
+import { Readable } from 'node:stream';
+import { GetObjectCommand, ListObjectsV2Command, NoSuchKey, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import { sdkStreamMixin } from '@smithy/util-stream';
+import { mockClient } from 'aws-sdk-client-mock';
+import { presignS3Client } from '../config/aws-clients';
+import { DependencyError, ImageRejectedError } from '../domain/errors';
+import { S3ObjectStore, S3UploadUrlSigner } from './s3-object-store';
+
+const s3 = mockClient(S3Client);
+const body = (...chunks: Buffer[]) => sdkStreamMixin(Readable.from(chunks));
+const store = () => new S3ObjectStore(new S3Client({ region: 'us-east-1' }), 'originals');
+
+beforeEach(() => s3.reset());
+
+describe('S3ObjectStore.read', () => {
+  it('gets the object from its bucket and returns the bytes', async () => {
+    s3.on(GetObjectCommand, { Bucket: 'originals', Key: 'user-uploads/u/a.jpg' }).resolves({
+      ContentLength: 6,
+      Body: body(Buffer.from('abc'), Buffer.from('def')),
+    });
+
+    await expect(store().read('user-uploads/u/a.jpg', { maxBytes: 10 })).resolves.toEqual(Buffer.from('abcdef'));
+  });
+
+  it('refuses an object whose announced length exceeds the limit', async () => {
+    s3.on(GetObjectCommand).resolves({ ContentLength: 11, Body: body(Buffer.alloc(11)) });
+
+    await expect(store().read('k', { maxBytes: 10 })).rejects.toMatchObject({ reason: 'TOO_LARGE' });
+  });
+
+  it('cuts off a body that turns out longer than the limit', async () => {
+    s3.on(GetObjectCommand).resolves({ Body: body(Buffer.alloc(6), Buffer.alloc(6)) });
+
+    await expect(store().read('k', { maxBytes: 10 })).rejects.toMatchObject({ reason: 'TOO_LARGE' });
+  });
+
+  it('reports a missing key as ORIGINAL_NOT_FOUND', async () => {
+    s3.on(GetObjectCommand).rejects(new NoSuchKey({ message: 'The specified key does not exist.', $metadata: { httpStatusCode: 404 } }));
+
+    const attempt = store().read('k', { maxBytes: 10 });
+
+    await expect(attempt).rejects.toBeInstanceOf(ImageRejectedError);
+    await expect(attempt).rejects.toMatchObject({ reason: 'ORIGINAL_NOT_FOUND' });
+  });
+
+  it('maps a 503 to a retryable DependencyError', async () => {
+    s3.on(GetObjectCommand).rejects(new S3ServiceException({ name: 'SlowDown', $fault: 'server', $metadata: { httpStatusCode: 503 } }));
+
+    await expect(store().read('k', { maxBytes: 10 })).rejects.toMatchObject({
+      name: 'DependencyError',
+      retryable: true,
+      operation: 'GetObject',
+    });
+  });
+});
+
+describe('S3ObjectStore.write', () => {
+  it('puts the bytes with their content type', async () => {
+    s3.on(PutObjectCommand).resolves({});
+
+    await store().write('processed/a.jpg', Buffer.from('x'), { contentType: 'image/jpeg' });
+
+    expect(s3.commandCalls(PutObjectCommand)[0]!.args[0].input).toEqual({
+      Bucket: 'originals',
+      Key: 'processed/a.jpg',
+      Body: Buffer.from('x'),
+      ContentType: 'image/jpeg',
+    });
+  });
+
+  it('maps access denied to a DependencyError that is not retryable', async () => {
+    s3.on(PutObjectCommand).rejects(new S3ServiceException({ name: 'AccessDenied', $fault: 'client', $metadata: { httpStatusCode: 403 } }));
+
+    const attempt = store().write('k', Buffer.from('x'), { contentType: 'image/jpeg' });
+
+    await expect(attempt).rejects.toBeInstanceOf(DependencyError);
+    await expect(attempt).rejects.toMatchObject({ retryable: false });
+  });
+});
+
+describe('S3ObjectStore.listPages', () => {
+  it('follows continuation tokens from StartAfter and yields keys and sizes page by page', async () => {
+    s3.on(ListObjectsV2Command, { Bucket: 'originals', StartAfter: 'p/3' }).resolves({
+      Contents: [{ Key: 'p/4', Size: 4 }],
+      IsTruncated: true,
+      NextContinuationToken: 'next',
+    });
+    s3.on(ListObjectsV2Command, { Bucket: 'originals', StartAfter: 'p/3', ContinuationToken: 'next' }).resolves({
+      Contents: [{ Key: 'p/5', Size: 5 }],
+      IsTruncated: false,
+    });
+
+    const pages = [];
+    for await (const page of store().listPages({ startAfter: 'p/3' })) pages.push(page);
+
+    expect(pages).toEqual([[{ key: 'p/4', sizeBytes: 4 }], [{ key: 'p/5', sizeBytes: 5 }]]);
+    expect(s3.commandCalls(ListObjectsV2Command)[0]!.args[0].input).toMatchObject({ MaxKeys: 1000 });
+  });
+
+  it('maps a listing failure to a DependencyError', async () => {
+    s3.on(ListObjectsV2Command).rejects(new S3ServiceException({ name: 'InternalError', $fault: 'server', $metadata: { httpStatusCode: 500 } }));
+
+    const listing = async () => {
+      for await (const _page of store().listPages({})) {
+        // drain
+      }
+    };
+
+    await expect(listing()).rejects.toMatchObject({ name: 'DependencyError', operation: 'ListObjectsV2', retryable: true });
+  });
+});
+
+describe('S3UploadUrlSigner', () => {
+  // The real presign client from the composition root: signing sends no request.
+  const runtime = { logLevel: 'info', s3ForcePathStyle: true, sdkConnectTimeoutMs: 1000, sdkRequestTimeoutMs: 1000 } as const;
+  const signer = new S3UploadUrlSigner(presignS3Client(runtime, 'http://localhost:4566'), 'originals');
+
+  it('signs the type, the length and the write-once condition into a URL on the public endpoint', async () => {
+    const { url, headers } = await signer.presignPut({
+      key: 'user-uploads/u/a b.png',
+      contentType: 'image/png',
+      contentLength: 1234,
+      expiresInSeconds: 300,
+    });
+
+    const parsed = new URL(url);
+    expect(parsed.origin + parsed.pathname).toBe('http://localhost:4566/originals/user-uploads/u/a%20b.png');
+    expect(parsed.searchParams.get('X-Amz-SignedHeaders')).toBe('content-length;content-type;host;if-none-match');
+    expect(parsed.searchParams.get('X-Amz-Expires')).toBe('300');
+    expect(headers).toEqual({ 'Content-Type': 'image/png', 'Content-Length': '1234', 'If-None-Match': '*' });
+  });
+
+  it('puts no checksum of an empty body into the URL', async () => {
+    const { url } = await signer.presignPut({ key: 'k.png', contentType: 'image/png', contentLength: 1, expiresInSeconds: 60 });
+
+    expect([...new URL(url).searchParams.keys()].filter((name) => /checksum/i.test(name))).toEqual([]);
+  });
+});

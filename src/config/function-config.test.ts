@@ -1,0 +1,174 @@
+import { ConfigError } from './env-reader';
+import { loadMetricsFunctionConfig, loadProcessorFunctionConfig, loadUploadFunctionConfig } from './function-config';
+
+const processorEnv = {
+  ORIGINALS_BUCKET: 'originals',
+  PROCESSED_BUCKET: 'processed',
+  IMAGES_TABLE: 'images',
+  NOTIFICATIONS_TOPIC_ARN: 'arn:aws:sns:us-east-1:000000000000:image-events',
+};
+
+function problemsOf(load: () => unknown): readonly string[] {
+  try {
+    load();
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('upload function configuration', () => {
+  it('has production defaults: 5 minute URLs, 25 MiB, six image types', () => {
+    const config = loadUploadFunctionConfig({ ORIGINALS_BUCKET: 'originals', IMAGES_TABLE: 'images' });
+
+    expect(config).toEqual({
+      logLevel: 'info',
+      s3ForcePathStyle: false,
+      sdkConnectTimeoutMs: 3000,
+      sdkRequestTimeoutMs: 15000,
+      originalsBucketName: 'originals',
+      imagesTableName: 'images',
+      allowedFormats: ['jpeg', 'png', 'webp', 'gif', 'avif', 'tiff'],
+      maxUploadBytes: 26214400,
+      expiresInSeconds: 300,
+    });
+  });
+
+  it('reads every setting', () => {
+    const config = loadUploadFunctionConfig({
+      ORIGINALS_BUCKET: 'originals',
+      IMAGES_TABLE: 'images',
+      S3_PUBLIC_ENDPOINT: 'http://localhost:4566',
+      S3_FORCE_PATH_STYLE: 'true',
+      ALLOWED_CONTENT_TYPES: 'image/png, IMAGE/JPEG',
+      MAX_UPLOAD_BYTES: '1000',
+      UPLOAD_URL_EXPIRES_IN_SECONDS: '3600',
+      LOG_LEVEL: 'debug',
+    });
+
+    expect(config).toMatchObject({
+      s3PublicEndpoint: 'http://localhost:4566',
+      s3ForcePathStyle: true,
+      allowedFormats: ['png', 'jpeg'],
+      maxUploadBytes: 1000,
+      expiresInSeconds: 3600,
+      logLevel: 'debug',
+    });
+  });
+
+  it('reports every problem in one error', () => {
+    const problems = problemsOf(() =>
+      loadUploadFunctionConfig({
+        IMAGES_TABLE: 'x',
+        ALLOWED_CONTENT_TYPES: 'image/svg+xml',
+        UPLOAD_URL_EXPIRES_IN_SECONDS: '3601',
+        MAX_UPLOAD_BYTES: 'lots',
+        S3_PUBLIC_ENDPOINT: 'localhost:4566',
+        S3_FORCE_PATH_STYLE: 'yes',
+        LOG_LEVEL: 'verbose',
+      }),
+    );
+
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        'ORIGINALS_BUCKET is required',
+        'IMAGES_TABLE: "x" is not a valid DynamoDB table name',
+        expect.stringMatching(/^ALLOWED_CONTENT_TYPES: "image\/svg\+xml" is not one of/),
+        'UPLOAD_URL_EXPIRES_IN_SECONDS must be a whole number from 1 to 3600, got "3601"',
+        expect.stringMatching(/^MAX_UPLOAD_BYTES must be a whole number/),
+        expect.stringMatching(/^S3_PUBLIC_ENDPOINT: "localhost:4566" is not an http\(s\) URL/),
+        'S3_FORCE_PATH_STYLE must be true or false, got "yes"',
+        'LOG_LEVEL must be one of debug, info, warn, error, got "verbose"',
+      ]),
+    );
+    expect(problems).toHaveLength(8);
+  });
+
+  it('is frozen', () => {
+    const config = loadUploadFunctionConfig({ ORIGINALS_BUCKET: 'originals', IMAGES_TABLE: 'images' });
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(Object.isFrozen(config.allowedFormats)).toBe(true);
+  });
+});
+
+describe('processor configuration', () => {
+  it('defaults to a 256 px thumbnail plus a 1024 px WebP, concurrency 2', () => {
+    expect(loadProcessorFunctionConfig(processorEnv)).toMatchObject({
+      thumbnailMaxPx: 256,
+      renditions: [{ widthPx: 1024, format: 'webp' }],
+      concurrency: 2,
+      maxInputPixels: 50_000_000,
+      maxFrames: 1000,
+      maxUploadBytes: 26214400,
+    });
+  });
+
+  it('reads a list of renditions, or none', () => {
+    expect(loadProcessorFunctionConfig({ ...processorEnv, RENDITIONS: '2048.jpg, 512.avif,64.png' }).renditions).toEqual([
+      { widthPx: 2048, format: 'jpeg' },
+      { widthPx: 512, format: 'avif' },
+      { widthPx: 64, format: 'png' },
+    ]);
+    expect(loadProcessorFunctionConfig({ ...processorEnv, RENDITIONS: '' }).renditions).toEqual([]);
+  });
+
+  it('reports every problem in one error', () => {
+    const problems = problemsOf(() =>
+      loadProcessorFunctionConfig({
+        ORIGINALS_BUCKET: 'Bad_Bucket',
+        NOTIFICATIONS_TOPIC_ARN: 'image-events',
+        RENDITIONS: '1024.webp,huge.gif,9000.jpg,10.jpg,1024.gif',
+        PROCESSING_CONCURRENCY: '0',
+      }),
+    );
+
+    expect(problems).toEqual([
+      expect.stringMatching(/^RENDITIONS: "huge.gif"/),
+      expect.stringMatching(/^RENDITIONS: "9000.jpg"/),
+      expect.stringMatching(/^RENDITIONS: "10.jpg"/),
+      expect.stringMatching(/^RENDITIONS: "1024.gif"/),
+      'ORIGINALS_BUCKET: "Bad_Bucket" is not a valid S3 bucket name',
+      'PROCESSED_BUCKET is required',
+      'IMAGES_TABLE is required',
+      'NOTIFICATIONS_TOPIC_ARN: "image-events" is not an SNS topic ARN',
+      'PROCESSING_CONCURRENCY must be a whole number from 1 to 10, got "0"',
+    ]);
+  });
+});
+
+describe('metrics configuration', () => {
+  it('measures the originals and processed buckets into CustomS3 by default', () => {
+    expect(loadMetricsFunctionConfig(processorEnv)).toMatchObject({
+      bucketNames: ['originals', 'processed'],
+      namespace: 'CustomS3',
+      partitionPrefixes: ['user-uploads/', 'processed/'],
+      maxParallelListings: 16,
+      reserveMs: 10_000,
+    });
+  });
+
+  it('takes an explicit bucket list, namespace and partitioning', () => {
+    expect(
+      loadMetricsFunctionConfig({ METRICS_BUCKETS: 'a-bucket,b-bucket', METRICS_NAMESPACE: 'Team/Images', METRICS_PARTITION_PREFIXES: '' }),
+    ).toMatchObject({ bucketNames: ['a-bucket', 'b-bucket'], namespace: 'Team/Images', partitionPrefixes: [] });
+  });
+
+  it('reports every problem in one error', () => {
+    const problems = problemsOf(() =>
+      loadMetricsFunctionConfig({ METRICS_BUCKETS: 'ok-bucket,NOT_OK', METRICS_NAMESPACE: 'AWS/S3', METRICS_MAX_PARALLEL_LISTINGS: '100' }),
+    );
+
+    expect(problems).toEqual([
+      'METRICS_BUCKETS: "NOT_OK" is not a valid S3 bucket name',
+      'METRICS_NAMESPACE: "AWS/S3" is not a valid custom namespace',
+      'METRICS_MAX_PARALLEL_LISTINGS must be a whole number from 1 to 64, got "100"',
+    ]);
+  });
+
+  it('needs some bucket to measure', () => {
+    expect(problemsOf(() => loadMetricsFunctionConfig({}))).toEqual([
+      'METRICS_BUCKETS is required (or ORIGINALS_BUCKET and PROCESSED_BUCKET, its default)',
+    ]);
+  });
+});

@@ -1,0 +1,274 @@
+import sharp from 'sharp';
+import {
+  captureLogs,
+  fixedClock,
+  InMemoryImageRepository,
+  InMemoryObjectStore,
+  RecordingNotifier,
+} from '../test-support/fakes';
+import * as images from '../test-support/images';
+import { DependencyError } from './errors';
+import { processUpload, type ProcessUploadDeps } from './process-upload';
+
+const USER = '3f1c2a4e-8b7d-4c21-9e0f-1a2b3c4d5e6f';
+const IMAGE = '9b2e7c1a-4d3f-4a8b-b6c5-0e1f2a3b4c5d';
+const KEY = `user-uploads/${USER}/${IMAGE}.jpg`;
+const ORIGINALS = 'originals';
+
+function setup() {
+  const originals = new InMemoryObjectStore();
+  const processed = new InMemoryObjectStore();
+  const repository = new InMemoryImageRepository();
+  const notifier = new RecordingNotifier();
+  const deps: ProcessUploadDeps = {
+    originals,
+    processed,
+    images: repository,
+    notifier,
+    clock: fixedClock('2026-11-23T12:00:05.000Z'),
+    logger: captureLogs().logger,
+    policy: {
+      originalsBucketName: ORIGINALS,
+      maxUploadBytes: 1_000_000,
+      limits: { maxInputPixels: 50_000_000, maxFrames: 100 },
+      thumbnailMaxPx: 256,
+      renditions: [{ widthPx: 1024, format: 'webp' }],
+    },
+  };
+  return { deps, originals, processed, repository, notifier };
+}
+
+async function withPendingUpload(env: ReturnType<typeof setup>, body: Buffer, key = KEY) {
+  env.originals.put(key, body);
+  await env.repository.createPending({
+    imageId: IMAGE,
+    userId: USER,
+    originalS3Key: key,
+    contentType: 'image/jpeg',
+    contentLength: body.length,
+    originalFileName: 'holiday.jpg',
+    createdAt: '2026-11-23T12:00:00.000Z',
+  });
+  return { bucketName: ORIGINALS, key, sizeBytes: body.length };
+}
+
+describe('processUpload', () => {
+  it('writes the renditions, records DONE with their metadata and notifies once', async () => {
+    // Arrange
+    const env = setup();
+    const original = await images.jpeg(2048, 1536);
+    const object = await withPendingUpload(env, original);
+
+    // Act
+    const outcome = await processUpload(env.deps, object);
+
+    // Assert
+    expect(outcome).toBe('DONE');
+    expect([...env.processed.objects.keys()].sort()).toEqual([`processed/${IMAGE}.jpg`, `processed/${IMAGE}/1024.webp`]);
+    expect(env.processed.objects.get(`processed/${IMAGE}.jpg`)!.contentType).toBe('image/jpeg');
+    const thumbnail = await sharp(env.processed.objects.get(`processed/${IMAGE}.jpg`)!.body).metadata();
+    expect([thumbnail.width, thumbnail.height]).toEqual([256, 192]);
+    expect(env.repository.records.get(IMAGE)).toEqual({
+      imageId: IMAGE,
+      userId: USER,
+      originalS3Key: KEY,
+      processedS3Key: `processed/${IMAGE}.jpg`,
+      status: 'DONE',
+      renditions: [
+        { key: `processed/${IMAGE}.jpg`, width: 256, height: 192, format: 'jpeg', bytes: expect.any(Number) },
+        { key: `processed/${IMAGE}/1024.webp`, width: 1024, height: 768, format: 'webp', bytes: expect.any(Number) },
+      ],
+      width: 2048,
+      height: 1536,
+      format: 'jpeg',
+      bytes: original.length,
+      processedAt: '2026-11-23T12:00:05.000Z',
+      notifiedAt: '2026-11-23T12:00:05.000Z',
+      contentType: 'image/jpeg',
+      contentLength: original.length,
+      originalFileName: 'holiday.jpg',
+      createdAt: '2026-11-23T12:00:00.000Z',
+    });
+    expect(env.notifier.published).toEqual([
+      {
+        subject: 'Image processed: holiday.jpg',
+        imageId: IMAGE,
+        userId: USER,
+        status: 'DONE',
+        originalS3Key: KEY,
+        processedS3Key: `processed/${IMAGE}.jpg`,
+        renditionKeys: [`processed/${IMAGE}.jpg`, `processed/${IMAGE}/1024.webp`],
+      },
+    ]);
+  });
+
+  it('processes an object that has no PENDING record (written by other means)', async () => {
+    const env = setup();
+    const original = await images.jpeg();
+    env.originals.put(KEY, original);
+
+    const outcome = await processUpload(env.deps, { bucketName: ORIGINALS, key: KEY });
+
+    expect(outcome).toBe('DONE');
+    expect(env.repository.records.get(IMAGE)?.status).toBe('DONE');
+  });
+
+  it('changes nothing when a message is delivered again after DONE', async () => {
+    const env = setup();
+    const object = await withPendingUpload(env, await images.jpeg());
+    await processUpload(env.deps, object);
+    const before = env.repository.records.get(IMAGE);
+    const writes = env.processed.writes;
+
+    const outcome = await processUpload(env.deps, object);
+
+    expect(outcome).toBe('ALREADY_FINISHED');
+    expect(env.repository.records.get(IMAGE)).toEqual(before);
+    expect(env.processed.writes).toBe(writes);
+    expect(env.originals.reads).toBe(1);
+    expect(env.notifier.published).toHaveLength(1);
+  });
+
+  it('records a non-image as REJECTED with its reason and says so', async () => {
+    const env = setup();
+    const object = await withPendingUpload(env, images.html());
+
+    const outcome = await processUpload(env.deps, object);
+
+    expect(outcome).toBe('REJECTED');
+    expect(env.repository.records.get(IMAGE)).toMatchObject({
+      status: 'REJECTED',
+      rejectionReason: 'NOT_AN_IMAGE',
+      rejectionMessage: expect.stringContaining('not a JPEG'),
+      notifiedAt: '2026-11-23T12:00:05.000Z',
+    });
+    expect(env.processed.objects.size).toBe(0);
+    expect(env.notifier.published).toEqual([
+      expect.objectContaining({ status: 'REJECTED', reason: 'NOT_AN_IMAGE', subject: 'Image rejected (NOT_AN_IMAGE): holiday.jpg' }),
+    ]);
+  });
+
+  it('never turns REJECTED into anything else on redelivery', async () => {
+    const env = setup();
+    const object = await withPendingUpload(env, images.html());
+    await processUpload(env.deps, object);
+    env.originals.put(KEY, await images.jpeg());
+
+    const outcome = await processUpload(env.deps, object);
+
+    expect(outcome).toBe('ALREADY_FINISHED');
+    expect(env.repository.records.get(IMAGE)?.status).toBe('REJECTED');
+  });
+
+  it('rejects a file larger than the limit without downloading it', async () => {
+    const env = setup();
+    const object = await withPendingUpload(env, await images.jpeg());
+
+    const outcome = await processUpload(env.deps, { ...object, sizeBytes: 1_000_001 });
+
+    expect(outcome).toBe('REJECTED');
+    expect(env.originals.reads).toBe(0);
+    expect(env.repository.records.get(IMAGE)?.rejectionReason).toBe('TOO_LARGE');
+  });
+
+  it('rejects an original that no longer exists', async () => {
+    const env = setup();
+    const object = await withPendingUpload(env, await images.jpeg());
+    env.originals.objects.clear();
+
+    expect(await processUpload(env.deps, object)).toBe('REJECTED');
+    expect(env.repository.records.get(IMAGE)?.rejectionReason).toBe('ORIGINAL_NOT_FOUND');
+  });
+
+  it.each([
+    ['a key outside the layout', ORIGINALS, `user-uploads/${USER}/../${IMAGE}.jpg`, 'INVALID_KEY'],
+    ['a key with another extension', ORIGINALS, `user-uploads/${USER}/${IMAGE}.svg`, 'INVALID_KEY'],
+    ['an object in another bucket', 'someone-elses-bucket', KEY, 'UNEXPECTED_BUCKET'],
+  ])('reports %s as REJECTED without reading it or recording anything', async (_case, bucketName, key, reason) => {
+    const env = setup();
+    env.originals.put(key, await images.jpeg());
+
+    const outcome = await processUpload(env.deps, { bucketName, key });
+
+    expect(outcome).toBe('REJECTED');
+    expect(env.originals.reads).toBe(0);
+    expect(env.repository.records.size).toBe(0);
+    expect(env.notifier.published).toEqual([
+      expect.objectContaining({ status: 'REJECTED', reason, originalS3Key: key }),
+    ]);
+    expect(env.notifier.published[0]).not.toHaveProperty('imageId');
+  });
+
+  describe('when a dependency fails part-way, a retry finishes the job exactly once', () => {
+    it.each([
+      ['S3 GetObject', (env: ReturnType<typeof setup>) => env.originals.faults.failNext()],
+      ['S3 PutObject', (env: ReturnType<typeof setup>) => env.processed.faults.failNext()],
+      ['DynamoDB', (env: ReturnType<typeof setup>) => env.repository.faults.failNext()],
+      ['SNS', (env: ReturnType<typeof setup>) => env.notifier.faults.failNext()],
+    ])('%s', async (_service, inject) => {
+      const env = setup();
+      const object = await withPendingUpload(env, await images.jpeg());
+      inject(env);
+
+      await expect(processUpload(env.deps, object)).rejects.toBeInstanceOf(DependencyError);
+      const retried = await processUpload(env.deps, object);
+
+      expect(['DONE', 'ALREADY_FINISHED']).toContain(retried);
+      expect(env.repository.records.get(IMAGE)).toMatchObject({ status: 'DONE', notifiedAt: expect.any(String) });
+      expect(env.notifier.published).toHaveLength(1);
+      expect(env.processed.objects.size).toBe(2);
+    });
+
+    it('a failed markNotified after a successful publish sends the notification again rather than never', async () => {
+      const env = setup();
+      const object = await withPendingUpload(env, await images.jpeg());
+      const markNotified = env.repository.markNotified.bind(env.repository);
+      let failMark = true;
+      env.repository.markNotified = async (imageId, at) => {
+        if (failMark) {
+          failMark = false;
+          throw new DependencyError('DynamoDB', 'UpdateItem', true, 'injected');
+        }
+        return markNotified(imageId, at);
+      };
+
+      await expect(processUpload(env.deps, object)).rejects.toBeInstanceOf(DependencyError);
+      await processUpload(env.deps, object);
+
+      expect(env.notifier.published).toHaveLength(2);
+      expect(env.repository.records.get(IMAGE)?.notifiedAt).toBeDefined();
+    });
+  });
+
+  it('lets a FAILED image (redriven from the dead-letter queue) become DONE', async () => {
+    const env = setup();
+    const object = await withPendingUpload(env, await images.jpeg());
+    await env.repository.finish({
+      status: 'FAILED',
+      imageId: IMAGE,
+      userId: USER,
+      originalS3Key: KEY,
+      failureMessage: 'gave up after 5 attempts',
+      processedAt: '2026-11-23T12:00:01.000Z',
+    });
+
+    expect(await processUpload(env.deps, object)).toBe('DONE');
+    expect(env.repository.records.get(IMAGE)).toMatchObject({ status: 'DONE' });
+    expect(env.repository.records.get(IMAGE)).not.toHaveProperty('failureMessage');
+  });
+
+  it('sends no second notification when a concurrent delivery stored the outcome first', async () => {
+    const env = setup();
+    const object = await withPendingUpload(env, await images.jpeg());
+    const finish = env.repository.finish.bind(env.repository);
+    env.repository.finish = async (image) => {
+      await finish({ ...image }); // the other delivery wins the conditional write
+      return finish(image);
+    };
+
+    const outcome = await processUpload(env.deps, object);
+
+    expect(outcome).toBe('ALREADY_FINISHED');
+    expect(env.notifier.published).toHaveLength(0);
+  });
+});

@@ -1,0 +1,124 @@
+import type { ProcessorDeps } from '../../config/wiring';
+import { s3EventBody, s3TestEventBody, sqsEvent, sqsRecord } from '../../test-support/events';
+import {
+  captureLogs,
+  fixedClock,
+  InMemoryImageRepository,
+  InMemoryObjectStore,
+  RecordingNotifier,
+} from '../../test-support/fakes';
+import * as images from '../../test-support/images';
+import { makeHandler } from './handler';
+
+const USER = '3f1c2a4e-8b7d-4c21-9e0f-1a2b3c4d5e6f';
+const imageId = (n: number) => `9b2e7c1a-4d3f-4a8b-b6c5-${String(n).padStart(12, '0')}`;
+const keyOf = (n: number) => `user-uploads/${USER}/${imageId(n)}.png`;
+
+async function setup(concurrency = 2) {
+  const originals = new InMemoryObjectStore();
+  const processed = new InMemoryObjectStore();
+  const repository = new InMemoryImageRepository();
+  const notifier = new RecordingNotifier();
+  const logs = captureLogs('debug');
+  const deps: ProcessorDeps = {
+    logger: logs.logger,
+    concurrency,
+    useCase: {
+      originals,
+      processed,
+      images: repository,
+      notifier,
+      clock: fixedClock(),
+      policy: {
+        originalsBucketName: 'originals',
+        maxUploadBytes: 1_000_000,
+        limits: { maxInputPixels: 50_000_000, maxFrames: 100 },
+        thumbnailMaxPx: 256,
+        renditions: [],
+      },
+    },
+  };
+  const png = await images.png(40, 30);
+  for (let n = 1; n <= 6; n += 1) originals.put(keyOf(n), png);
+  return { handler: makeHandler(deps), originals, repository, notifier, logs };
+}
+
+const message = (n: number) => sqsRecord(s3EventBody('originals', keyOf(n)), `m-${n}`);
+
+describe('image-processor handler', () => {
+  it('processes every message of a batch and reports no failures', async () => {
+    const { handler, repository } = await setup();
+
+    const response = await handler(sqsEvent(message(1), message(2), message(3)));
+
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect([1, 2, 3].map((n) => repository.records.get(imageId(n))?.status)).toEqual(['DONE', 'DONE', 'DONE']);
+  });
+
+  it('acknowledges the S3 test event', async () => {
+    const { handler, logs } = await setup();
+
+    const response = await handler(sqsEvent(sqsRecord(s3TestEventBody('originals'), 'm-test')));
+
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(logs.lines).toContainEqual(expect.objectContaining({ message: 's3 test event acknowledged', messageId: 'm-test' }));
+  });
+
+  it('acknowledges a rejected image: retrying it could never help', async () => {
+    const { handler, originals, repository } = await setup();
+    originals.put(keyOf(1), images.html());
+
+    const response = await handler(sqsEvent(message(1)));
+
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(repository.records.get(imageId(1))?.status).toBe('REJECTED');
+  });
+
+  it('returns only the message whose dependency failed, so SQS retries just that one', async () => {
+    const { handler, notifier, repository, logs } = await setup(1);
+    notifier.faults.failNext();
+
+    const response = await handler(sqsEvent(message(1), message(2)));
+
+    expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: 'm-1' }] });
+    expect(repository.records.get(imageId(2))?.notifiedAt).toBeDefined();
+    expect(logs.lines).toContainEqual(
+      expect.objectContaining({ level: 'error', message: 'message will be retried', messageId: 'm-1', code: 'DEPENDENCY_FAILURE', retryable: true }),
+    );
+  });
+
+  it('returns a message that is not an S3 event, so it ends in the dead-letter queue', async () => {
+    const { handler } = await setup();
+
+    const response = await handler(sqsEvent(sqsRecord('{"hello":"world"}', 'm-poison'), message(1)));
+
+    expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: 'm-poison' }] });
+  });
+
+  it('processes at most the configured number of records at once', async () => {
+    const { handler, originals } = await setup(2);
+    let inFlight = 0;
+    let peak = 0;
+    const read = originals.read.bind(originals);
+    originals.read = async (key, options) => {
+      inFlight += 1;
+      peak = Math.max(peak, inFlight);
+      await new Promise((resolve) => setImmediate(resolve));
+      try {
+        return await read(key, options);
+      } finally {
+        inFlight -= 1;
+      }
+    };
+
+    await handler(sqsEvent(message(1), message(2), message(3), message(4), message(5), message(6)));
+
+    expect(peak).toBe(2);
+  });
+
+  it('refuses an event that is not from SQS', async () => {
+    const { handler } = await setup();
+
+    await expect(handler({} as never)).rejects.toThrow('image-processor expects an SQS event with Records.');
+  });
+});
