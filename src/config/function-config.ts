@@ -1,5 +1,12 @@
-import { type ImageFormat, formatFromContentType, formatFromExtension, IMAGE_FORMATS, contentTypeOf } from '../domain/image-format';
-import { OUTPUT_FORMATS, type OutputFormat } from '../domain/image-pipeline';
+import {
+  contentTypeOf,
+  formatFromContentType,
+  formatFromExtension,
+  IMAGE_FORMATS,
+  type ImageFormat,
+  OUTPUT_FORMATS,
+  type OutputFormat,
+} from '../domain/image-format';
 import type { RenditionSpec } from '../domain/process-upload';
 import { checkBucketName, checkTableName, checkTopicArn, checkUrl, type Env, EnvReader } from './env-reader';
 

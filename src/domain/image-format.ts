@@ -2,6 +2,10 @@
 export const IMAGE_FORMATS = ['jpeg', 'png', 'webp', 'gif', 'avif', 'tiff'] as const;
 export type ImageFormat = (typeof IMAGE_FORMATS)[number];
 
+/** The formats renditions can be written in. */
+export const OUTPUT_FORMATS = ['jpeg', 'webp', 'avif', 'png'] as const satisfies readonly ImageFormat[];
+export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
+
 const CONTENT_TYPES: Readonly<Record<ImageFormat, string>> = {
   jpeg: 'image/jpeg',
   png: 'image/png',

@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import { ImageRejectedError } from './errors';
-import { type ImageFormat, sniffFormat } from './image-format';
+import { type ImageFormat, type OutputFormat, sniffFormat } from './image-format';
 
 /** What the processor refuses to decode. */
 export interface DecodeLimits {
@@ -9,9 +9,6 @@ export interface DecodeLimits {
   /** Frames in an animation; only the first is rendered, but a huge count is refused outright. */
   readonly maxFrames: number;
 }
-
-export type OutputFormat = Extract<ImageFormat, 'jpeg' | 'webp' | 'avif' | 'png'>;
-export const OUTPUT_FORMATS: readonly OutputFormat[] = ['jpeg', 'webp', 'avif', 'png'];
 
 export interface OutputSpec {
   readonly key: string;

@@ -1,8 +1,8 @@
 import { ImageRejectedError } from './errors';
-import type { ImageFormat } from './image-format';
+import type { ImageFormat, OutputFormat } from './image-format';
 import { parseOriginalKey, renditionKey, thumbnailKey } from './image-key';
 import { notificationFor, subject } from './image-notification';
-import { type DecodeLimits, type OutputFormat, type OutputSpec, renderImage } from './image-pipeline';
+import { type DecodeLimits, type OutputSpec, renderImage } from './image-pipeline';
 import type { CreatedObject } from './storage-event';
 import type { Clock } from '../ports/clock';
 import type { DoneImage, ImageRecord, ImageRepository, RejectedImage } from '../ports/image-repository';

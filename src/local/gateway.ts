@@ -1,0 +1,97 @@
+import { GetQueueAttributesCommand, GetQueueUrlCommand } from '@aws-sdk/client-sqs';
+import { createRemoteJWKSet } from 'jose';
+import { cognitoClient, sqsClient } from '../config/aws-clients';
+import { loadGatewayConfig } from '../config/local-stack-config';
+import { JsonLogger } from '../logging/json-logger';
+import { findUserPoolClientId, findUserPoolId } from './cognito-lookup';
+import { createHttpApi } from './http-api';
+import { createJwtAuthorizer } from './jwt-authorizer';
+import { rieInvoker } from './rie-client';
+import { runSchedule } from './schedule';
+import { runEventSourceMapping } from './sqs-event-source';
+
+/**
+ * The local stand-in for what AWS manages: the HTTP API with its JWT authorizer, the SQS event
+ * source mapping of image-processor, and the EventBridge schedule of s3-metrics.
+ */
+async function main(): Promise<void> {
+  const config = loadGatewayConfig();
+  const logger = new JsonLogger({ level: config.logLevel, fields: { service: 'local-gateway' } });
+  const { names } = config;
+
+  const cognito = cognitoClient(config);
+  const userPoolId = await findUserPoolId(cognito, names.userPoolName);
+  const clientId = userPoolId && (await findUserPoolClientId(cognito, userPoolId, names.userPoolClientName));
+  if (!userPoolId || !clientId) {
+    throw new Error(`User pool "${names.userPoolName}" with client "${names.userPoolClientName}" not found: run provisioning first.`);
+  }
+  const issuer = `${config.cognitoUrl}/${userPoolId}`;
+  const authorize = createJwtAuthorizer({
+    issuer,
+    audience: [clientId],
+    tokenUse: 'access',
+    keys: createRemoteJWKSet(new URL(`${issuer}/.well-known/jwks.json`)),
+    clockToleranceSeconds: config.clockToleranceSeconds,
+  });
+
+  const sqs = sqsClient(config);
+  const { QueueUrl: queueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: names.uploadQueueName }));
+  const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }));
+  if (!queueUrl || !Attributes?.QueueArn) throw new Error(`Queue "${names.uploadQueueName}" not found: run provisioning first.`);
+
+  const invoker = (url: string) => rieInvoker(url, { timeoutMs: config.functionTimeoutMs });
+  const server = createHttpApi({
+    authorize,
+    uploadFunction: invoker(config.uploadFunctionUrl),
+    corsAllowedOrigins: config.corsAllowedOrigins,
+    logger,
+  });
+  await new Promise<void>((resolve) => server.listen(config.port, '0.0.0.0', resolve));
+
+  const stop = new AbortController();
+  const loops = [
+    ...config.processorFunctionUrls.map((url) =>
+      runEventSourceMapping({
+        sqs,
+        queueUrl,
+        queueArn: Attributes.QueueArn!,
+        region: names.region,
+        invoker: invoker(url),
+        batchSize: config.batchSize,
+        batchWindowMs: config.batchWindowMs,
+        waitTimeSeconds: config.receiveWaitSeconds,
+        logger,
+        signal: stop.signal,
+      }),
+    ),
+    runSchedule({
+      invoker: invoker(config.metricsFunctionUrl),
+      intervalMs: config.metricsScheduleSeconds * 1000,
+      ruleArn: `arn:aws:events:${names.region}:000000000000:rule/s3-metrics-schedule`,
+      region: names.region,
+      logger,
+      signal: stop.signal,
+    }),
+  ];
+  logger.info('gateway ready', {
+    port: config.port,
+    issuer,
+    queueUrl,
+    processors: config.processorFunctionUrls,
+    metricsScheduleSeconds: config.metricsScheduleSeconds,
+  });
+
+  const shutdown = (signal: string) => {
+    logger.info('gateway stopping', { signal });
+    stop.abort();
+    server.close();
+    Promise.allSettled(loops).then(() => process.exit(0));
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  new JsonLogger({ level: 'error', fields: { service: 'local-gateway' } }).error('gateway failed to start', { error });
+  process.exit(1);
+});

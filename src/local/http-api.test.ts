@@ -1,0 +1,137 @@
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import type { APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
+import type { JWTPayload } from 'jose';
+import { captureLogs } from '../test-support/fakes';
+import { createHttpApi } from './http-api';
+import { UnauthorizedError } from './jwt-authorizer';
+import type { FunctionInvoker, InvokeResult } from './rie-client';
+
+const claims: JWTPayload = { sub: 'user-1', token_use: 'access', exp: 1795438800, iat: 1795435200, groups: ['a', 'b'] };
+
+async function start(result: InvokeResult, corsAllowedOrigins: string[] = ['*']) {
+  const events: APIGatewayProxyEventV2WithJWTAuthorizer[] = [];
+  const uploadFunction: FunctionInvoker = {
+    url: 'http://upload:8080',
+    async invoke(event) {
+      events.push(event as APIGatewayProxyEventV2WithJWTAuthorizer);
+      return result;
+    },
+  };
+  const server: Server = createHttpApi({
+    authorize: async (header) => {
+      if (header !== 'Bearer good') throw new UnauthorizedError('the token signature is invalid');
+      return claims;
+    },
+    uploadFunction,
+    corsAllowedOrigins,
+    logger: captureLogs().logger,
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = () => `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return { server, events, url };
+}
+
+const created: InvokeResult = {
+  kind: 'ok',
+  payload: { statusCode: 201, headers: { 'Content-Type': 'application/json' }, body: '{"upload_url":"u"}' },
+};
+
+let current: Awaited<ReturnType<typeof start>> | undefined;
+afterEach(() => current?.server.close());
+
+describe('local HTTP API', () => {
+  it('invokes the function with a payload 2.0 event and returns its response', async () => {
+    current = await start(created);
+
+    const response = await fetch(`${current.url()}/uploads`, {
+      method: 'POST',
+      headers: { Authorization: 'Bearer good', 'Content-Type': 'application/json', Origin: 'http://app.example' },
+      body: '{"contentType":"image/png","contentLength":5}',
+    });
+
+    expect(response.status).toBe(201);
+    expect(await response.json()).toEqual({ upload_url: 'u' });
+    expect(response.headers.get('access-control-allow-origin')).toBe('*');
+    const [event] = current.events;
+    expect(event).toMatchObject({
+      version: '2.0',
+      routeKey: 'POST /uploads',
+      rawPath: '/uploads',
+      body: '{"contentType":"image/png","contentLength":5}',
+      isBase64Encoded: false,
+      requestContext: { http: { method: 'POST', path: '/uploads' }, stage: '$default' },
+    });
+    // API Gateway passes every claim as a string.
+    expect(event!.requestContext.authorizer.jwt.claims).toEqual({
+      sub: 'user-1',
+      token_use: 'access',
+      exp: '1795438800',
+      iat: '1795435200',
+      groups: '[a b]',
+    });
+  });
+
+  it.each([
+    ['no token', {}],
+    ['a bad token', { Authorization: 'Bearer forged' }],
+  ])('answers 401 to %s and invokes nothing', async (_case, headers) => {
+    current = await start(created);
+
+    const response = await fetch(`${current.url()}/uploads`, { method: 'POST', headers, body: '{}' });
+
+    expect(response.status).toBe(401);
+    expect(await response.json()).toEqual({ message: 'Unauthorized' });
+    expect(response.headers.get('www-authenticate')).toContain('error="invalid_token"');
+    expect(current.events).toHaveLength(0);
+  });
+
+  it('answers 500 when the function fails', async () => {
+    current = await start({ kind: 'function-error', errorType: 'Runtime.ImportModuleError', errorMessage: 'x' });
+
+    const response = await fetch(`${current.url()}/uploads`, { method: 'POST', headers: { Authorization: 'Bearer good' }, body: '{}' });
+
+    expect(response.status).toBe(500);
+    expect(await response.json()).toEqual({ message: 'Internal Server Error' });
+  });
+
+  it('returns a result without statusCode as a 200 JSON body, as payload 2.0 does', async () => {
+    current = await start({ kind: 'ok', payload: { hello: 'world' } });
+
+    const response = await fetch(`${current.url()}/uploads`, { method: 'POST', headers: { Authorization: 'Bearer good' }, body: '{}' });
+
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ hello: 'world' });
+  });
+
+  it('base64-encodes a body that is not text', async () => {
+    current = await start(created);
+
+    await fetch(`${current.url()}/uploads`, {
+      method: 'POST',
+      headers: { Authorization: 'Bearer good', 'Content-Type': 'application/octet-stream' },
+      body: Buffer.from([0, 1, 2]),
+    });
+
+    expect(current.events[0]).toMatchObject({ isBase64Encoded: true, body: 'AAEC' });
+  });
+
+  it('answers CORS preflights for allowed origins only', async () => {
+    current = await start(created, ['http://app.example']);
+
+    const allowed = await fetch(`${current.url()}/uploads`, { method: 'OPTIONS', headers: { Origin: 'http://app.example' } });
+    const other = await fetch(`${current.url()}/uploads`, { method: 'OPTIONS', headers: { Origin: 'http://evil.example' } });
+
+    expect(allowed.status).toBe(204);
+    expect(allowed.headers.get('access-control-allow-origin')).toBe('http://app.example');
+    expect(allowed.headers.get('access-control-allow-headers')).toContain('authorization');
+    expect(other.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
+  it('answers 404 for other routes and methods', async () => {
+    current = await start(created);
+
+    expect((await fetch(`${current.url()}/other`, { method: 'POST' })).status).toBe(404);
+    expect((await fetch(`${current.url()}/uploads`, { method: 'GET' })).status).toBe(404);
+  });
+});

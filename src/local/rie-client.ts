@@ -1,0 +1,71 @@
+/**
+ * Invokes a function container through its Runtime Interface Emulator, one invocation at a time
+ * per container (the emulator serves only one at once, like a single Lambda execution environment).
+ * https://docs.aws.amazon.com/lambda/latest/dg/images-test.html
+ */
+export type InvokeResult =
+  | { readonly kind: 'ok'; readonly payload: unknown }
+  | { readonly kind: 'function-error'; readonly errorType: string; readonly errorMessage: string }
+  | { readonly kind: 'invoke-failed'; readonly reason: string };
+
+export interface FunctionInvoker {
+  readonly url: string;
+  invoke(event: unknown): Promise<InvokeResult>;
+}
+
+export function rieInvoker(baseUrl: string, options: { timeoutMs: number }): FunctionInvoker {
+  const url = `${baseUrl.replace(/\/$/, '')}/2015-03-31/functions/function/invocations`;
+  let queue: Promise<unknown> = Promise.resolve();
+
+  const invokeNow = async (event: unknown): Promise<InvokeResult> => {
+    let response: Response;
+    try {
+      response = await fetch(url, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify(event),
+        signal: AbortSignal.timeout(options.timeoutMs),
+      });
+    } catch (error) {
+      return { kind: 'invoke-failed', reason: error instanceof Error ? `${error.name}: ${error.message}` : String(error) };
+    }
+    const text = await response.text();
+    if (!response.ok) return { kind: 'invoke-failed', reason: `HTTP ${response.status}: ${text.slice(0, 500)}` };
+    let payload: unknown;
+    try {
+      payload = text === '' ? null : JSON.parse(text);
+    } catch {
+      return { kind: 'invoke-failed', reason: `the function returned a body that is not JSON: ${text.slice(0, 200)}` };
+    }
+    if (response.headers.has('x-amz-function-error') || isErrorDocument(payload)) {
+      const document = (payload ?? {}) as { errorType?: unknown; errorMessage?: unknown };
+      return {
+        kind: 'function-error',
+        errorType: String(document.errorType ?? response.headers.get('x-amz-function-error') ?? 'Unhandled'),
+        errorMessage: String(document.errorMessage ?? ''),
+      };
+    }
+    return { kind: 'ok', payload };
+  };
+
+  return {
+    url: baseUrl,
+    invoke(event) {
+      const result = queue.then(() => invokeNow(event));
+      queue = result.catch(() => undefined);
+      return result;
+    },
+  };
+}
+
+/** Lambda's error document: `{ errorType, errorMessage, stackTrace? }`. */
+function isErrorDocument(payload: unknown): boolean {
+  return (
+    typeof payload === 'object' &&
+    payload !== null &&
+    'errorMessage' in payload &&
+    'errorType' in payload &&
+    !('statusCode' in payload) &&
+    !('batchItemFailures' in payload)
+  );
+}
