@@ -29,7 +29,7 @@ const accessClaims = (overrides: JWTPayload = {}): JWTPayload => ({
   ...overrides,
 });
 
-async function sign(claims: JWTPayload, options: { key?: CryptoKey | Uint8Array; alg?: string; kid?: string } = {}) {
+async function sign(claims: JWTPayload, options: { key?: Parameters<SignJWT['sign']>[0]; alg?: string; kid?: string } = {}) {
   return new SignJWT(claims)
     .setProtectedHeader({ alg: options.alg ?? 'RS256', kid: options.kid ?? 'pool-key' })
     .sign(options.key ?? k.pool.privateKey);
