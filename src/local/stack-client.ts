@@ -37,7 +37,7 @@ export function readStackFile(path: string): StackDescription {
   try {
     stack = JSON.parse(readFileSync(path, 'utf8')) as StackDescription;
   } catch (error) {
-    throw new Error(`Cannot read the stack file ${path}: is the stack up (npm run stack:up)? ${String(error)}`);
+    throw new Error(`Cannot read the stack file ${path}: is the stack up (npm run stack:up)? ${String(error)}`, { cause: error });
   }
   return { ...stack, endpoints: { ...stack.endpoints, region: stack.region } };
 }
