@@ -16,6 +16,18 @@ const config: Config = {
       setupFiles: ['<rootDir>/src/test-support/unit-env.ts'],
       transform,
     },
+    {
+      // Testcontainers suites: real LocalStack, DynamoDB Local, cognito-local and the function
+      // images, built once by the global setup. Run in band (npm run test:integration).
+      displayName: 'integration',
+      testEnvironment: 'node',
+      roots: ['<rootDir>/integration'],
+      testMatch: ['**/*.test.ts'],
+      globalSetup: '<rootDir>/integration/support/global-setup.ts',
+      setupFiles: ['<rootDir>/integration/support/environment.ts'],
+      setupFilesAfterEnv: ['<rootDir>/integration/support/timeouts.ts'],
+      transform,
+    },
   ],
 };
 

@@ -1,15 +1,40 @@
 #!/usr/bin/env bash
 # Everything the test suite needs on a fresh machine, done once and skipped when already there.
-# Runs automatically before `npm test` (npm's pretest hook).
+# Runs automatically before `npm test` (npm's pretest hook):
+#   1. Node dependencies (npm ci when package-lock.json changed);
+#   2. a Docker engine and the compose v2 plugin (installed from Debian's packages when missing,
+#      as root; see scripts/install-docker.sh);
+#   3. the base images: upstream where they can be pulled, offline stand-ins built from package
+#      registries otherwise (scripts/resolve-images.sh writes the choice to .local/images.env).
+# The integration suites build the project's own images from their Dockerfiles.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-log() { printf '[setup] %s\n' "$*" >&2; }
+started=$(date +%s)
+log() { printf '[setup %3ss] %s\n' "$(( $(date +%s) - started ))" "$*" >&2; }
 
-# Node dependencies: install when missing or when package-lock.json changed since the last install.
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   log "installing Node dependencies (npm ci)"
   npm ci --no-audit --no-fund --loglevel=error
 else
   log "Node dependencies are up to date"
 fi
+
+if [ "${SKIP_DOCKER_SETUP:-}" = "1" ]; then
+  log "SKIP_DOCKER_SETUP=1: not checking Docker or images"
+  exit 0
+fi
+
+if docker info >/dev/null 2>&1 && docker compose version >/dev/null 2>&1; then
+  log "Docker engine and compose are available"
+elif [ "$(id -u)" -eq 0 ] && [ -f /etc/debian_version ]; then
+  log "installing/starting the Docker engine and compose (scripts/install-docker.sh)"
+  bash scripts/install-docker.sh
+else
+  log "Docker with the compose v2 plugin is required. On Debian, run as root: scripts/install-docker.sh"
+  exit 1
+fi
+
+log "choosing base images"
+bash scripts/resolve-images.sh
+log "done"

@@ -1,0 +1,164 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ScanCommand } from '@aws-sdk/client-dynamodb';
+import { HeadObjectCommand } from '@aws-sdk/client-s3';
+import { decodeJwt, generateKeyPair, SignJWT } from 'jose';
+import { DockerComposeEnvironment, type StartedDockerComposeEnvironment, Wait } from 'testcontainers';
+import { stackClients } from '../src/config/aws-clients';
+import { loadDemoConfig } from '../src/config/local-stack-config';
+import {
+  getImage,
+  latestBucketMetric,
+  pollUntil,
+  putObject,
+  readStackFile,
+  requestUpload,
+  signIn,
+  type StackDescription,
+  takeNotifications,
+  type UploadGrant,
+} from '../src/local/stack-client';
+import * as images from '../src/test-support/images';
+import { baseImages, REPO_ROOT } from './support/images';
+
+// The demo user provisioning creates from .env.example (or .env), as docker compose hands it over.
+const demoUser = loadDemoConfig();
+
+let environment: StartedDockerComposeEnvironment | undefined;
+let stackDir: string;
+let stack: StackDescription;
+let clients: ReturnType<typeof stackClients>;
+let accessToken: string;
+let idToken: string;
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+beforeAll(async () => {
+  stackDir = mkdtempSync(join(tmpdir(), 'imgproc-e2e-'));
+  const ports = await Promise.all(Array.from({ length: 7 }, freePort));
+  const [localstack, dynamodb, cognito, gateway, upload, processor, metrics] = ports.map(String);
+  environment = await new DockerComposeEnvironment(REPO_ROOT, 'docker-compose.yml')
+    .withProjectName(`imgproc-e2e-${process.pid}-${Date.now()}`)
+    .withEnvironment({
+      ...baseImages(),
+      LOCALSTACK_PORT: localstack!,
+      DYNAMODB_PORT: dynamodb!,
+      COGNITO_PORT: cognito!,
+      GATEWAY_PORT: gateway!,
+      UPLOAD_FUNCTION_PORT: upload!,
+      PROCESSOR_FUNCTION_PORT: processor!,
+      METRICS_FUNCTION_PORT: metrics!,
+      STACK_DIR: stackDir,
+      METRICS_SCHEDULE_SECONDS: '3',
+    })
+    .withDefaultWaitStrategy(Wait.forHealthCheck())
+    .withStartupTimeout(300_000)
+    .up();
+  stack = readStackFile(join(stackDir, 'stack.json'));
+  clients = stackClients(stack.endpoints);
+  ({ accessToken, idToken } = await signIn(clients.cognito, stack.userPoolClientId, demoUser.username, demoUser.password));
+});
+
+afterAll(async () => {
+  await environment?.down({ timeout: 5000, removeVolumes: true });
+  if (stackDir) rmSync(stackDir, { recursive: true, force: true });
+});
+
+const countItems = async () => (await clients.dynamoDb.send(new ScanCommand({ TableName: stack.imagesTable, Select: 'COUNT' }))).Count ?? 0;
+
+describe('the local stack, end to end, as a user', () => {
+  const uploaded: { key: string; bytes: number }[] = [];
+
+  it('signs in, uploads through a presigned URL and gets a processed image, a record, a notification and metrics', async () => {
+    // Arrange
+    const photo = await images.orientation6Jpeg();
+
+    // Act: request an upload URL through the gateway, then PUT the bytes straight to S3.
+    const response = await requestUpload(stack.endpoints.uploads, accessToken, {
+      contentType: 'image/jpeg',
+      contentLength: photo.length,
+      fileName: 'e2e.jpg',
+    });
+    expect(response.status).toBe(201);
+    const grant = response.body as UploadGrant;
+    const put = await putObject(grant.upload_url, grant.headers, photo);
+    expect(put.status).toBe(200);
+    uploaded.push({ key: grant.file_path, bytes: photo.length });
+
+    // Assert: every stage, each with its own deadline and message.
+    const record = await pollUntil(
+      async () => {
+        const current = await getImage(clients.dynamoDb, stack.imagesTable, grant.image_id);
+        return current?.status === 'DONE' || current?.status === 'REJECTED' ? current : undefined;
+      },
+      { timeoutMs: 60_000, failure: () => `image ${grant.image_id} not processed within 60 s after upload (S3 notification, queue or poller broken?)` },
+    );
+    const sub = decodeJwt(accessToken).sub;
+    expect(record).toMatchObject({
+      status: 'DONE',
+      userId: sub,
+      originalS3Key: `user-uploads/${sub}/${grant.image_id}.jpg`,
+      processedS3Key: `processed/${grant.image_id}.jpg`,
+      width: 20,
+      height: 40,
+      originalFileName: 'e2e.jpg',
+    });
+    for (const key of [`processed/${grant.image_id}.jpg`, `processed/${grant.image_id}/1024.webp`]) {
+      await expect(clients.s3.send(new HeadObjectCommand({ Bucket: stack.processedBucket, Key: key }))).resolves.toBeDefined();
+    }
+    const notifications = await pollUntil(
+      async () => {
+        const found = await takeNotifications(clients.sqs, stack.observerQueue.url, (n) => n.message.imageId === grant.image_id);
+        return found.length > 0 ? found : undefined;
+      },
+      { timeoutMs: 20_000, failure: () => `no SNS notification for ${grant.image_id} on the observer queue within 20 s` },
+    );
+    expect(notifications[0]).toMatchObject({ subject: 'Image processed: e2e.jpg', attributes: { status: 'DONE', userId: sub } });
+    await pollUntil(
+      async () => {
+        const count = await latestBucketMetric(clients.cloudWatch, 'CustomS3', 'NumberOfObjects', stack.originalsBucket);
+        const size = await latestBucketMetric(clients.cloudWatch, 'CustomS3', 'BucketSizeBytes', stack.originalsBucket);
+        return count?.value === uploaded.length && size?.value === uploaded.reduce((sum, u) => sum + u.bytes, 0) ? true : undefined;
+      },
+      { timeoutMs: 30_000, failure: () => `CustomS3 metrics for ${stack.originalsBucket} did not show the upload within 30 s (schedule every 3 s)` },
+    );
+  });
+
+  it('refuses a request without a token, and invokes nothing', async () => {
+    const before = await countItems();
+
+    const response = await requestUpload(stack.endpoints.uploads, undefined, { contentType: 'image/png', contentLength: 10 });
+
+    expect(response.status).toBe(401);
+    expect(await countItems()).toBe(before);
+  });
+
+  it('refuses a forged token signed with another key under the pool key id, and invokes nothing', async () => {
+    const before = await countItems();
+    const { privateKey } = await generateKeyPair('RS256');
+    const claims = decodeJwt(accessToken);
+    const forged = await new SignJWT({ ...claims, sub: 'someone-else' }).setProtectedHeader({ alg: 'RS256', kid: 'CognitoLocal' }).sign(privateKey);
+
+    const response = await requestUpload(stack.endpoints.uploads, forged, { contentType: 'image/png', contentLength: 10 });
+
+    expect(response.status).toBe(401);
+    expect(await countItems()).toBe(before);
+  });
+
+  it('refuses an ID token: only access tokens call the API', async () => {
+    const response = await requestUpload(stack.endpoints.uploads, idToken, { contentType: 'image/png', contentLength: 10 });
+
+    expect(response.status).toBe(401);
+  });
+});

@@ -1,0 +1,44 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseDotEnv } from '../../src/config/local-stack-config';
+
+export const REPO_ROOT = resolve(__dirname, '../..');
+export const IMAGES_ENV_FILE = resolve(REPO_ROOT, '.local/images.env');
+
+/** The upstream images (or their offline stand-ins) chosen by scripts/resolve-images.sh. */
+export interface BaseImages {
+  readonly NODE_IMAGE: string;
+  readonly LAMBDA_BASE_IMAGE: string;
+  readonly LOCALSTACK_IMAGE: string;
+  readonly DYNAMODB_IMAGE: string;
+}
+
+const UPSTREAM: BaseImages = {
+  NODE_IMAGE: 'node:24-bookworm-slim',
+  LAMBDA_BASE_IMAGE: 'public.ecr.aws/lambda/nodejs:24',
+  LOCALSTACK_IMAGE: 'localstack/localstack:4.14.0',
+  DYNAMODB_IMAGE: 'amazon/dynamodb-local:2.6.1',
+};
+
+export function baseImages(): BaseImages {
+  let fromFile: Record<string, string> = {};
+  try {
+    fromFile = parseDotEnv(readFileSync(IMAGES_ENV_FILE, 'utf8'));
+  } catch {
+    // no file: upstream images
+  }
+  const pick = (name: keyof BaseImages) => process.env[name] ?? fromFile[name] ?? UPSTREAM[name];
+  return {
+    NODE_IMAGE: pick('NODE_IMAGE'),
+    LAMBDA_BASE_IMAGE: pick('LAMBDA_BASE_IMAGE'),
+    LOCALSTACK_IMAGE: pick('LOCALSTACK_IMAGE'),
+    DYNAMODB_IMAGE: pick('DYNAMODB_IMAGE'),
+  };
+}
+
+/** Built from images/<name>/Dockerfile by docker compose (see docker-compose.yml). */
+export const FUNCTION_IMAGES = {
+  uploadUrl: 'imgproc/generate-upload-url:dev',
+  processor: 'imgproc/image-processor:dev',
+  metrics: 'imgproc/s3-metrics:dev',
+} as const;
