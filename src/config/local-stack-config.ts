@@ -56,6 +56,8 @@ export interface GatewayConfig extends RuntimeConfig {
   /** One event source mapping loop per processor container: the emulator runs one invocation at a time. */
   readonly processorFunctionUrls: readonly string[];
   readonly metricsFunctionUrl: string;
+  /** The processor image run with `index.deadLetterHandler`, fed from the dead-letter queue. */
+  readonly deadLetterFunctionUrl: string;
   readonly batchSize: number;
   readonly batchWindowMs: number;
   readonly receiveWaitSeconds: number;
@@ -84,6 +86,7 @@ export function loadGatewayConfig(env: Env = process.env): Readonly<GatewayConfi
     uploadFunctionUrl: reader.optional('UPLOAD_FUNCTION_URL', checkUrl) ?? 'http://generate-upload-url:8080',
     processorFunctionUrls: urls('PROCESSOR_FUNCTION_URLS', 'http://image-processor:8080'),
     metricsFunctionUrl: reader.optional('METRICS_FUNCTION_URL', checkUrl) ?? 'http://s3-metrics:8080',
+    deadLetterFunctionUrl: reader.optional('DEAD_LETTER_FUNCTION_URL', checkUrl) ?? 'http://dead-letter:8080',
     batchSize: reader.integer('SQS_BATCH_SIZE', { default: 10, min: 1, max: 10 }),
     batchWindowMs: reader.integer('SQS_BATCH_WINDOW_MS', { default: 0, min: 0, max: 300_000 }),
     receiveWaitSeconds: reader.integer('SQS_RECEIVE_WAIT_SECONDS', { default: 20, min: 1, max: 20 }),

@@ -35,9 +35,14 @@ async function main(): Promise<void> {
   });
 
   const sqs = sqsClient(config);
-  const { QueueUrl: queueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: names.uploadQueueName }));
-  const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }));
-  if (!queueUrl || !Attributes?.QueueArn) throw new Error(`Queue "${names.uploadQueueName}" not found: run provisioning first.`);
+  const findQueue = async (name: string) => {
+    const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: name }));
+    const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }));
+    if (!QueueUrl || !Attributes?.QueueArn) throw new Error(`Queue "${name}" not found: run provisioning first.`);
+    return { url: QueueUrl, arn: Attributes.QueueArn };
+  };
+  const uploadQueue = await findQueue(names.uploadQueueName);
+  const deadLetterQueue = await findQueue(names.deadLetterQueueName);
 
   const invoker = (url: string) => rieInvoker(url, { timeoutMs: config.functionTimeoutMs });
   const server = createHttpApi({
@@ -49,21 +54,22 @@ async function main(): Promise<void> {
   await new Promise<void>((resolve) => server.listen(config.port, '0.0.0.0', resolve));
 
   const stop = new AbortController();
+  const mapping = (queue: { url: string; arn: string }, functionUrl: string) =>
+    runEventSourceMapping({
+      sqs,
+      queueUrl: queue.url,
+      queueArn: queue.arn,
+      region: names.region,
+      invoker: invoker(functionUrl),
+      batchSize: config.batchSize,
+      batchWindowMs: config.batchWindowMs,
+      waitTimeSeconds: config.receiveWaitSeconds,
+      logger,
+      signal: stop.signal,
+    });
   const loops = [
-    ...config.processorFunctionUrls.map((url) =>
-      runEventSourceMapping({
-        sqs,
-        queueUrl,
-        queueArn: Attributes.QueueArn!,
-        region: names.region,
-        invoker: invoker(url),
-        batchSize: config.batchSize,
-        batchWindowMs: config.batchWindowMs,
-        waitTimeSeconds: config.receiveWaitSeconds,
-        logger,
-        signal: stop.signal,
-      }),
-    ),
+    ...config.processorFunctionUrls.map((url) => mapping(uploadQueue, url)),
+    mapping(deadLetterQueue, config.deadLetterFunctionUrl),
     runSchedule({
       invoker: invoker(config.metricsFunctionUrl),
       intervalMs: config.metricsScheduleSeconds * 1000,
@@ -76,7 +82,8 @@ async function main(): Promise<void> {
   logger.info('gateway ready', {
     port: config.port,
     issuer,
-    queueUrl,
+    queueUrl: uploadQueue.url,
+    deadLetterQueueUrl: deadLetterQueue.url,
     processors: config.processorFunctionUrls,
     metricsScheduleSeconds: config.metricsScheduleSeconds,
   });

@@ -8,7 +8,7 @@ import {
   RecordingNotifier,
 } from '../../test-support/fakes';
 import * as images from '../../test-support/images';
-import { makeHandler } from './handler';
+import { makeDeadLetterHandler, makeHandler } from './handler';
 
 const USER = '3f1c2a4e-8b7d-4c21-9e0f-1a2b3c4d5e6f';
 const imageId = (n: number) => `9b2e7c1a-4d3f-4a8b-b6c5-${String(n).padStart(12, '0')}`;
@@ -40,7 +40,7 @@ async function setup(concurrency = 2) {
   };
   const png = await images.png(40, 30);
   for (let n = 1; n <= 6; n += 1) originals.put(keyOf(n), png);
-  return { handler: makeHandler(deps), originals, repository, notifier, logs };
+  return { handler: makeHandler(deps), deadLetterHandler: makeDeadLetterHandler(deps), originals, repository, notifier, logs };
 }
 
 const message = (n: number) => sqsRecord(s3EventBody('originals', keyOf(n)), `m-${n}`);
@@ -120,5 +120,34 @@ describe('image-processor handler', () => {
     const { handler } = await setup();
 
     await expect(handler({} as never)).rejects.toThrow('image-processor expects an SQS event with Records.');
+  });
+});
+
+describe('dead-letter handler', () => {
+  it('marks each dead-lettered upload FAILED and acknowledges its message', async () => {
+    const { deadLetterHandler, repository, notifier } = await setup();
+    const record = { ...message(1), attributes: { ...message(1).attributes, ApproximateReceiveCount: '5' } };
+
+    const response = await deadLetterHandler(sqsEvent(record));
+
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(repository.records.get(imageId(1))).toMatchObject({ status: 'FAILED', failureMessage: expect.stringContaining('5 attempts') });
+    expect(notifier.published).toEqual([expect.objectContaining({ status: 'FAILED' })]);
+  });
+
+  it('logs a poison message whole and acknowledges it: it can never be tied to an image', async () => {
+    const { deadLetterHandler, logs } = await setup();
+
+    const response = await deadLetterHandler(sqsEvent(sqsRecord('definitely not json', 'm-poison')));
+
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(logs.lines).toContainEqual(expect.objectContaining({ level: 'error', body: 'definitely not json', messageId: 'm-poison' }));
+  });
+
+  it('retries a dead letter while the table is unavailable', async () => {
+    const { deadLetterHandler, repository } = await setup();
+    repository.faults.failNext();
+
+    expect(await deadLetterHandler(sqsEvent(message(1)))).toEqual({ batchItemFailures: [{ itemIdentifier: 'm-1' }] });
   });
 });

@@ -1,0 +1,48 @@
+import { parseOriginalKey } from './image-key';
+import { notificationFor } from './image-notification';
+import type { CreatedObject } from './storage-event';
+import type { Clock } from '../ports/clock';
+import type { FailedImage, ImageRepository } from '../ports/image-repository';
+import type { Logger } from '../ports/logger';
+import type { Notifier } from '../ports/notifier';
+
+export interface MarkFailedDeps {
+  readonly images: ImageRepository;
+  readonly notifier: Notifier;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly originalsBucketName: string;
+}
+
+export type MarkFailedOutcome = 'FAILED' | 'ALREADY_FINISHED' | 'NOT_AN_UPLOAD';
+
+/**
+ * For an upload whose message reached the dead-letter queue: records FAILED (never over DONE or
+ * REJECTED) and tells subscribers, once. Redriving the message later may still turn FAILED into
+ * DONE or REJECTED.
+ */
+export async function markFailed(deps: MarkFailedDeps, object: CreatedObject, attempts: number): Promise<MarkFailedOutcome> {
+  const parts = object.bucketName === deps.originalsBucketName ? parseOriginalKey(object.key) : undefined;
+  if (!parts) {
+    deps.logger.error('dead-lettered event for an object outside the upload layout', { bucketName: object.bucketName, key: object.key });
+    return 'NOT_AN_UPLOAD';
+  }
+  const existing = await deps.images.get(parts.imageId);
+  if (existing && (existing.status === 'DONE' || existing.status === 'REJECTED')) return 'ALREADY_FINISHED';
+  if (existing?.status === 'FAILED' && existing.notifiedAt !== undefined) return 'ALREADY_FINISHED';
+  const failed: FailedImage = {
+    status: 'FAILED',
+    imageId: parts.imageId,
+    userId: parts.userId,
+    originalS3Key: object.key,
+    failureMessage: `Processing did not succeed after ${attempts} attempts; the message is in the dead-letter queue.`,
+    processedAt: deps.clock.now().toISOString(),
+  };
+  if (!(await deps.images.finish(failed))) return 'ALREADY_FINISHED';
+  const notification = notificationFor({ ...existing, ...failed });
+  if (notification) {
+    await deps.notifier.publish(notification);
+    await deps.images.markNotified(parts.imageId, deps.clock.now().toISOString());
+  }
+  return 'FAILED';
+}
