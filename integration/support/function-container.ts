@@ -7,6 +7,10 @@ export interface RunningFunction extends FunctionInvoker {
   readonly container: StartedTestContainer;
   /** Everything the function logged so far, to attach to a failure. */
   logs(): Promise<string>;
+  /** Highest memory use of the container so far, from its cgroup (v2 or v1). */
+  peakMemoryBytes(): number;
+  /** Whether the kernel killed a process of the container for exceeding its memory limit. */
+  wasOomKilled(): boolean;
   stop(): Promise<void>;
 }
 
@@ -14,13 +18,19 @@ export async function startFunction(
   image: string,
   network: StartedNetwork,
   environment: Record<string, string>,
+  options: { memoryMb?: number } = {},
 ): Promise<RunningFunction> {
-  const container = await new GenericContainer(image)
+  let definition = new GenericContainer(image)
     .withNetwork(network)
-    .withEnvironment(environment)
+    .withEnvironment({
+      ...environment,
+      ...(options.memoryMb !== undefined ? { AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(options.memoryMb) } : {}),
+    })
     .withExposedPorts(8080)
-    .withWaitStrategy(Wait.forListeningPorts())
-    .start();
+    .withWaitStrategy(Wait.forListeningPorts());
+  // The limit Lambda enforces for the configured memory size, enforced here by the kernel.
+  if (options.memoryMb !== undefined) definition = definition.withResourcesQuota({ memory: options.memoryMb / 1024 });
+  const container = await definition.start();
   const invoker = rieInvoker(`http://${container.getHost()}:${container.getMappedPort(8080)}`, { timeoutMs: 120_000 });
   return {
     ...invoker,
@@ -28,6 +38,18 @@ export async function startFunction(
     async logs() {
       const result = spawnSync('docker', ['logs', container.getId()], { encoding: 'utf8' });
       return `${result.stdout}${result.stderr}`;
+    },
+    peakMemoryBytes() {
+      const read = spawnSync(
+        'docker',
+        ['exec', container.getId(), 'sh', '-c', 'cat /sys/fs/cgroup/memory.peak 2>/dev/null || cat /sys/fs/cgroup/memory/memory.max_usage_in_bytes'],
+        { encoding: 'utf8' },
+      );
+      return Number(read.stdout.trim());
+    },
+    wasOomKilled() {
+      const read = spawnSync('docker', ['inspect', '-f', '{{.State.OOMKilled}}', container.getId()], { encoding: 'utf8' });
+      return read.stdout.trim() === 'true';
     },
     async stop() {
       await container.stop();

@@ -84,7 +84,7 @@ export async function truncatedJpeg(): Promise<Buffer> {
   return full.subarray(0, Math.floor(full.length / 2));
 }
 
-function pngChunk(type: string, data: Buffer): Buffer {
+export function pngChunk(type: string, data: Buffer): Buffer {
   const length = Buffer.alloc(4);
   length.writeUInt32BE(data.length);
   const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);

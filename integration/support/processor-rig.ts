@@ -1,0 +1,148 @@
+import { CreateTableCommand, DeleteTableCommand, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
+import { CreateBucketCommand, GetObjectCommand, PutBucketNotificationConfigurationCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { CreateTopicCommand, DeleteTopicCommand, SubscribeCommand } from '@aws-sdk/client-sns';
+import { CreateQueueCommand, DeleteMessageCommand, GetQueueAttributesCommand, type Message, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import type { SQSBatchResponse } from 'aws-lambda';
+import { getImage, pollUntil, type ReceivedNotification, takeNotifications } from '../../src/local/stack-client';
+import { toSqsEvent } from '../../src/local/sqs-event-source';
+import type { ImageRecord } from '../../src/ports/image-repository';
+import { type Backends, startBackends } from './backends';
+import { type RunningFunction, startFunction } from './function-container';
+import { FUNCTION_IMAGES } from './images';
+
+/**
+ * image-processor in its container with everything around it that AWS would provide: originals
+ * bucket with its S3 → SQS notification, processed bucket, table, topic with an observer queue.
+ * The test plays the event source mapping: it takes S3's message from the queue and invokes.
+ */
+export interface ProcessorRig {
+  readonly backends: Backends;
+  readonly processor: RunningFunction;
+  readonly names: { originals: string; processed: string; table: string };
+  readonly userId: string;
+  upload(bytes: Buffer, extension: string): Promise<{ id: string; key: string; message: Message }>;
+  invoke(message: Message): Promise<SQSBatchResponse>;
+  record(id: string): Promise<ImageRecord | undefined>;
+  notificationsFor(id: string, count?: number): Promise<ReceivedNotification[]>;
+  unclaimedNotificationsFor(id: string): Promise<ReceivedNotification[]>;
+  processed(key: string): Promise<Buffer>;
+  removeTable(): Promise<void>;
+  createTable(): Promise<void>;
+  removeTopic(): Promise<void>;
+  createTopic(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startProcessorRig(prefix: string, options: { memoryMb?: number; environment?: Record<string, string> } = {}): Promise<ProcessorRig> {
+  const names = { originals: `${prefix}-originals`, processed: `${prefix}-renditions`, table: `${prefix}-images` };
+  const userId = '3f1c2a4e-8b7d-4c21-9e0f-1a2b3c4d5e6f';
+  const backends = await startBackends();
+  const { s3, sqs, sns, dynamoDb } = backends.clients;
+  await s3.send(new CreateBucketCommand({ Bucket: names.originals }));
+  await s3.send(new CreateBucketCommand({ Bucket: names.processed }));
+  const uploadQueueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: `${prefix}-uploads`, Attributes: { VisibilityTimeout: '1' } }))).QueueUrl!;
+  const observerQueueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: `${prefix}-observer` }))).QueueUrl!;
+  const arnOf = async (QueueUrl: string) => (await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }))).Attributes!.QueueArn!;
+  await s3.send(
+    new PutBucketNotificationConfigurationCommand({
+      Bucket: names.originals,
+      NotificationConfiguration: {
+        QueueConfigurations: [
+          { QueueArn: await arnOf(uploadQueueUrl), Events: ['s3:ObjectCreated:*'], Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: 'user-uploads/' }] } } },
+        ],
+      },
+    }),
+  );
+  const topicName = `${prefix}-events`;
+  let topicArn = '';
+  const createTopic = async () => {
+    topicArn = (await sns.send(new CreateTopicCommand({ Name: topicName }))).TopicArn!;
+    await sns.send(new SubscribeCommand({ TopicArn: topicArn, Protocol: 'sqs', Endpoint: await arnOf(observerQueueUrl) }));
+  };
+  const createTable = async () => {
+    await dynamoDb.send(
+      new CreateTableCommand({
+        TableName: names.table,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [{ AttributeName: 'imageId', AttributeType: 'S' }],
+        KeySchema: [{ AttributeName: 'imageId', KeyType: 'HASH' }],
+      }),
+    );
+    await waitUntilTableExists({ client: dynamoDb, maxWaitTime: 30 }, { TableName: names.table });
+  };
+  await createTable();
+  await createTopic();
+  const processor = await startFunction(
+    FUNCTION_IMAGES.processor,
+    backends.network,
+    {
+      ...backends.functionEnvironment,
+      ORIGINALS_BUCKET: names.originals,
+      PROCESSED_BUCKET: names.processed,
+      IMAGES_TABLE: names.table,
+      NOTIFICATIONS_TOPIC_ARN: topicArn,
+      ...options.environment,
+    },
+    options,
+  );
+
+  let sequence = 0;
+  const rig: ProcessorRig = {
+    backends,
+    processor,
+    names,
+    userId,
+    async upload(bytes, extension) {
+      const id = `9b2e7c1a-4d3f-4a8b-b6c5-${String(++sequence).padStart(12, '0')}`;
+      const key = `user-uploads/${userId}/${id}.${extension}`;
+      await s3.send(new PutObjectCommand({ Bucket: names.originals, Key: key, Body: bytes }));
+      const message = await pollUntil(
+        async () => {
+          const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: uploadQueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
+          for (const candidate of Messages) {
+            // Drop S3's test event and leftovers of earlier tests; keep ours.
+            if (!candidate.Body?.includes(id)) await sqs.send(new DeleteMessageCommand({ QueueUrl: uploadQueueUrl, ReceiptHandle: candidate.ReceiptHandle }));
+          }
+          return Messages.find((candidate) => candidate.Body?.includes(id));
+        },
+        { timeoutMs: 20_000, failure: () => `no SQS message within 20 s after uploading s3://${names.originals}/${key}` },
+      );
+      return { id, key, message };
+    },
+    async invoke(message) {
+      const result = await processor.invoke(toSqsEvent([message], `arn:aws:sqs:us-east-1:000000000000:${prefix}-uploads`, 'us-east-1'));
+      if (result.kind !== 'ok') throw new Error(`processor invocation failed: ${JSON.stringify(result)}\n${await processor.logs()}`);
+      return result.payload as SQSBatchResponse;
+    },
+    record: (id) => getImage(dynamoDb, names.table, id),
+    async notificationsFor(id, count = 1) {
+      const found: ReceivedNotification[] = [];
+      await pollUntil(
+        async () => {
+          found.push(...(await takeNotifications(sqs, observerQueueUrl, (n) => n.message.imageId === id)));
+          return found.length >= count ? true : undefined;
+        },
+        { timeoutMs: 15_000, failure: () => `no SNS notification for ${id} on the observer queue within 15 s` },
+      );
+      return found;
+    },
+    unclaimedNotificationsFor: (id) => takeNotifications(sqs, observerQueueUrl, (n) => n.message.imageId === id),
+    async processed(key) {
+      const { Body } = await s3.send(new GetObjectCommand({ Bucket: names.processed, Key: key }));
+      return Buffer.from(await Body!.transformToByteArray());
+    },
+    removeTable: async () => {
+      await dynamoDb.send(new DeleteTableCommand({ TableName: names.table }));
+    },
+    createTable,
+    removeTopic: async () => {
+      await sns.send(new DeleteTopicCommand({ TopicArn: topicArn }));
+    },
+    createTopic,
+    async stop() {
+      await processor.stop();
+      await backends.stop();
+    },
+  };
+  return rig;
+}
