@@ -1,78 +1,32 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { decodeJwt, generateKeyPair, SignJWT } from 'jose';
-import { DockerComposeEnvironment, type StartedDockerComposeEnvironment, Wait } from 'testcontainers';
-import { stackClients } from '../src/config/aws-clients';
-import { loadDemoConfig } from '../src/config/local-stack-config';
 import {
   getImage,
   latestBucketMetric,
   pollUntil,
   putObject,
-  readStackFile,
   requestUpload,
-  signIn,
   type StackDescription,
   takeNotifications,
   type UploadGrant,
 } from '../src/local/stack-client';
 import * as images from '../src/test-support/images';
-import { baseImages, REPO_ROOT } from './support/images';
+import { type ComposeStack, startComposeStack } from './support/compose-stack';
 
-// The demo user provisioning creates from .env.example (or .env), as docker compose hands it over.
-const demoUser = loadDemoConfig();
-
-let environment: StartedDockerComposeEnvironment | undefined;
-let stackDir: string;
+let running: ComposeStack | undefined;
 let stack: StackDescription;
-let clients: ReturnType<typeof stackClients>;
+let clients: ComposeStack['clients'];
 let accessToken: string;
 let idToken: string;
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
-
 beforeAll(async () => {
-  stackDir = mkdtempSync(join(tmpdir(), 'imgproc-e2e-'));
-  const ports = await Promise.all(Array.from({ length: 7 }, freePort));
-  const [localstack, dynamodb, cognito, gateway, upload, processor, metrics] = ports.map(String);
-  environment = await new DockerComposeEnvironment(REPO_ROOT, 'docker-compose.yml')
-    .withProjectName(`imgproc-e2e-${process.pid}-${Date.now()}`)
-    .withEnvironment({
-      ...baseImages(),
-      LOCALSTACK_PORT: localstack!,
-      DYNAMODB_PORT: dynamodb!,
-      COGNITO_PORT: cognito!,
-      GATEWAY_PORT: gateway!,
-      UPLOAD_FUNCTION_PORT: upload!,
-      PROCESSOR_FUNCTION_PORT: processor!,
-      METRICS_FUNCTION_PORT: metrics!,
-      STACK_DIR: stackDir,
-      METRICS_SCHEDULE_SECONDS: '3',
-    })
-    .withDefaultWaitStrategy(Wait.forHealthCheck())
-    .withStartupTimeout(300_000)
-    .up();
-  stack = readStackFile(join(stackDir, 'stack.json'));
-  clients = stackClients(stack.endpoints);
-  ({ accessToken, idToken } = await signIn(clients.cognito, stack.userPoolClientId, demoUser.username, demoUser.password));
+  running = await startComposeStack({ METRICS_SCHEDULE_SECONDS: '3' });
+  ({ stack, clients, accessToken, idToken } = running);
 });
 
 afterAll(async () => {
-  await environment?.down({ timeout: 5000, removeVolumes: true });
-  if (stackDir) rmSync(stackDir, { recursive: true, force: true });
+  await running?.down();
 });
 
 const countItems = async () => (await clients.dynamoDb.send(new ScanCommand({ TableName: stack.imagesTable, Select: 'COUNT' }))).Count ?? 0;

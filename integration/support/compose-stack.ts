@@ -1,0 +1,82 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DockerComposeEnvironment, type StartedDockerComposeEnvironment, Wait } from 'testcontainers';
+import { stackClients } from '../../src/config/aws-clients';
+import { loadDemoConfig } from '../../src/config/local-stack-config';
+import { readStackFile, signIn, type StackDescription } from '../../src/local/stack-client';
+import { baseImages, REPO_ROOT } from './images';
+
+/**
+ * The real docker-compose.yml, brought up through Testcontainers on free ports with a stack file
+ * of its own, so it never collides with a stack a developer is running. Signed in as the demo user.
+ */
+export interface ComposeStack {
+  readonly stack: StackDescription;
+  readonly clients: ReturnType<typeof stackClients>;
+  readonly accessToken: string;
+  readonly idToken: string;
+  readonly environment: StartedDockerComposeEnvironment;
+  /** The container id of a compose service, for docker pause/exec. */
+  containerId(service: string): string;
+  /** Runs docker with these arguments; throws with its output when it fails. */
+  docker(...args: string[]): string;
+  down(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+export async function startComposeStack(overrides: Record<string, string> = {}): Promise<ComposeStack> {
+  const stackDir = mkdtempSync(join(tmpdir(), 'imgproc-stack-'));
+  const [localstack, dynamodb, cognito, gateway, upload, processor, metrics] = (await Promise.all(Array.from({ length: 7 }, freePort))).map(String);
+  const environment = await new DockerComposeEnvironment(REPO_ROOT, 'docker-compose.yml')
+    .withProjectName(`imgproc-it-${process.pid}-${Date.now()}`)
+    .withEnvironment({
+      ...baseImages(),
+      LOCALSTACK_PORT: localstack!,
+      DYNAMODB_PORT: dynamodb!,
+      COGNITO_PORT: cognito!,
+      GATEWAY_PORT: gateway!,
+      UPLOAD_FUNCTION_PORT: upload!,
+      PROCESSOR_FUNCTION_PORT: processor!,
+      METRICS_FUNCTION_PORT: metrics!,
+      STACK_DIR: stackDir,
+      ...overrides,
+    })
+    .withDefaultWaitStrategy(Wait.forHealthCheck())
+    .withStartupTimeout(300_000)
+    .up();
+  const stack = readStackFile(join(stackDir, 'stack.json'));
+  const clients = stackClients(stack.endpoints);
+  const demoUser = loadDemoConfig();
+  const { accessToken, idToken } = await signIn(clients.cognito, stack.userPoolClientId, demoUser.username, demoUser.password);
+  const docker = (...args: string[]) => {
+    const result = spawnSync('docker', args, { encoding: 'utf8' });
+    if (result.status !== 0) throw new Error(`docker ${args.join(' ')} failed: ${result.stderr}`);
+    return result.stdout;
+  };
+  return {
+    stack,
+    clients,
+    accessToken,
+    idToken,
+    environment,
+    containerId: (service) => environment.getContainer(`${service}-1`).getId(),
+    docker,
+    async down() {
+      await environment.down({ timeout: 5000, removeVolumes: true });
+      rmSync(stackDir, { recursive: true, force: true });
+    },
+  };
+}
