@@ -15,6 +15,8 @@ import { baseImages, REPO_ROOT } from './images';
  */
 export interface ComposeStack {
   readonly stack: StackDescription;
+  /** Where provisioning wrote the stack description, for commands that read it (STACK_FILE). */
+  readonly stackFile: string;
   readonly clients: ReturnType<typeof stackClients>;
   readonly accessToken: string;
   readonly idToken: string;
@@ -57,7 +59,8 @@ export async function startComposeStack(overrides: Record<string, string> = {}):
     .withDefaultWaitStrategy(Wait.forHealthCheck())
     .withStartupTimeout(300_000)
     .up();
-  const stack = readStackFile(join(stackDir, 'stack.json'));
+  const stackFile = join(stackDir, 'stack.json');
+  const stack = readStackFile(stackFile);
   const clients = stackClients(stack.endpoints);
   const demoUser = loadDemoConfig();
   const { accessToken, idToken } = await signIn(clients.cognito, stack.userPoolClientId, demoUser.username, demoUser.password);
@@ -68,6 +71,7 @@ export async function startComposeStack(overrides: Record<string, string> = {}):
   };
   return {
     stack,
+    stackFile,
     clients,
     accessToken,
     idToken,

@@ -178,3 +178,8 @@ function readOptionalFile(path: string): string | undefined {
     return undefined;
   }
 }
+
+export function loadRetryConfig(env: Env = process.env): Readonly<{ stackFile: string }> {
+  const reader = new EnvReader(env);
+  return reader.finish({ stackFile: reader.optional('STACK_FILE') ?? '.local/stack.json' });
+}

@@ -33,7 +33,7 @@ describe('markFailed', () => {
 
     expect(images.records.get(IMAGE)).toMatchObject({
       status: 'FAILED',
-      failureMessage: 'Processing did not succeed after 5 attempts; the message is in the dead-letter queue.',
+      failureMessage: 'Processing kept failing and the message was moved to the dead-letter queue (delivered 5 times in all).',
       originalFileName: 'cat.png',
       notifiedAt: expect.any(String),
     });

@@ -21,7 +21,8 @@ export type MarkFailedOutcome = 'FAILED' | 'ALREADY_FINISHED' | 'NOT_AN_UPLOAD';
  * REJECTED) and tells subscribers, once. Redriving the message later may still turn FAILED into
  * DONE or REJECTED.
  */
-export async function markFailed(deps: MarkFailedDeps, object: CreatedObject, attempts: number): Promise<MarkFailedOutcome> {
+/** `receiveCount`: SQS's ApproximateReceiveCount, which keeps counting across the move to the DLQ. */
+export async function markFailed(deps: MarkFailedDeps, object: CreatedObject, receiveCount: number): Promise<MarkFailedOutcome> {
   const parts = object.bucketName === deps.originalsBucketName ? parseOriginalKey(object.key) : undefined;
   if (!parts) {
     deps.logger.error('dead-lettered event for an object outside the upload layout', { bucketName: object.bucketName, key: object.key });
@@ -35,7 +36,7 @@ export async function markFailed(deps: MarkFailedDeps, object: CreatedObject, at
     imageId: parts.imageId,
     userId: parts.userId,
     originalS3Key: object.key,
-    failureMessage: `Processing did not succeed after ${attempts} attempts; the message is in the dead-letter queue.`,
+    failureMessage: `Processing kept failing and the message was moved to the dead-letter queue (delivered ${receiveCount} times in all).`,
     processedAt: deps.clock.now().toISOString(),
   };
   if (!(await deps.images.finish(failed))) return 'ALREADY_FINISHED';

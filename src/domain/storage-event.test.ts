@@ -1,6 +1,6 @@
 import { s3EventBody, s3TestEventBody } from '../test-support/events';
 import { InvalidMessageError } from './errors';
-import { parseStorageEvent } from './storage-event';
+import { createdEventBody, parseStorageEvent } from './storage-event';
 
 describe('parseStorageEvent', () => {
   it('reads the bucket, the decoded key and the size of a created object', () => {
@@ -55,5 +55,19 @@ describe('parseStorageEvent', () => {
     ],
   ])('refuses %s as an invalid message', (_case, body) => {
     expect(() => parseStorageEvent(body)).toThrow(InvalidMessageError);
+  });
+});
+
+describe('createdEventBody', () => {
+  it('builds the notification S3 sends, which parses back to the same object', () => {
+    const body = createdEventBody({ bucketName: 'originals', key: 'user-uploads/u 1/a+b.jpg', region: 'eu-west-1', at: new Date('2026-11-23T12:00:00Z') });
+
+    expect(JSON.parse(body).Records[0]).toMatchObject({ eventSource: 'aws:s3', eventName: 'ObjectCreated:Put', awsRegion: 'eu-west-1' });
+    expect(JSON.parse(body).Records[0].s3.object.key).toBe('user-uploads/u+1/a%2Bb.jpg');
+    expect(parseStorageEvent(body)).toEqual({
+      kind: 'records',
+      created: [{ bucketName: 'originals', key: 'user-uploads/u 1/a+b.jpg' }],
+      ignoredRecords: 0,
+    });
   });
 });

@@ -68,3 +68,24 @@ function decodeKey(encoded: string): string {
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
+
+/**
+ * The notification S3 sends for a created object, as the processor receives it. Used to deliver an
+ * upload again (retrying a FAILED image) exactly as S3 first delivered it.
+ */
+export function createdEventBody(object: { bucketName: string; key: string; region: string; at: Date }): string {
+  // S3 form-encodes keys in notifications: spaces as +, slashes kept.
+  const key = encodeURIComponent(object.key).replace(/%20/g, '+').replace(/%2F/g, '/');
+  return JSON.stringify({
+    Records: [
+      {
+        eventVersion: '2.1',
+        eventSource: 'aws:s3',
+        awsRegion: object.region,
+        eventTime: object.at.toISOString(),
+        eventName: 'ObjectCreated:Put',
+        s3: { s3SchemaVersion: '1.0', bucket: { name: object.bucketName, arn: `arn:aws:s3:::${object.bucketName}` }, object: { key } },
+      },
+    ],
+  });
+}

@@ -131,7 +131,7 @@ describe('dead-letter handler', () => {
     const response = await deadLetterHandler(sqsEvent(record));
 
     expect(response).toEqual({ batchItemFailures: [] });
-    expect(repository.records.get(imageId(1))).toMatchObject({ status: 'FAILED', failureMessage: expect.stringContaining('5 attempts') });
+    expect(repository.records.get(imageId(1))).toMatchObject({ status: 'FAILED', failureMessage: expect.stringContaining('delivered 5 times') });
     expect(notifier.published).toEqual([expect.objectContaining({ status: 'FAILED' })]);
   });
 

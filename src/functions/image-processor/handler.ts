@@ -54,7 +54,7 @@ export function makeDeadLetterHandler(deps: ProcessorDeps) {
     if (!Array.isArray(event?.Records)) throw new Error('the dead-letter handler expects an SQS event with Records.');
     const batchItemFailures: SQSBatchItemFailure[] = [];
     await mapWithConcurrency(event.Records, deps.concurrency, async (message) => {
-      const attempts = Number(message.attributes?.ApproximateReceiveCount ?? 0);
+      const receiveCount = Number(message.attributes?.ApproximateReceiveCount ?? 0);
       const log = deps.logger.child({ requestId: context?.awsRequestId, messageId: message.messageId, deadLetter: true });
       try {
         const storageEvent = parseStorageEvent(message.body);
@@ -63,13 +63,13 @@ export function makeDeadLetterHandler(deps: ProcessorDeps) {
           const outcome = await markFailed(
             { ...deps.useCase, originalsBucketName: deps.useCase.policy.originalsBucketName, logger: log },
             object,
-            attempts,
+            receiveCount,
           );
-          log.warn('dead-lettered upload settled', { key: object.key, outcome, attempts });
+          log.warn('dead-lettered upload settled', { key: object.key, outcome, receiveCount });
         }
       } catch (error) {
         if (error instanceof InvalidMessageError) {
-          log.error('dead-lettered message is not an S3 event; acknowledged after logging it', { body: message.body, error });
+          log.error('dead-lettered message is not an S3 event; acknowledged after logging it', { body: message.body, receiveCount, error });
           return;
         }
         batchItemFailures.push({ itemIdentifier: message.messageId });
