@@ -1,0 +1,3 @@
+module imgproc.local/offline/aws-lambda-rie
+
+go 1.19
