@@ -78,6 +78,7 @@ for row in "${IMAGES[@]}"; do
     continue
   fi
   err=${PULL_ERR:-docker pull failed}
+  case "$err" in *"dial tcp: "*) err=${err##*dial tcp: } ;; esac
   REGISTRY_DOWN="$err"
   if image_present "$standin"; then
     CHOSEN[$var]=$standin; REASON[$var]="upstream not pullable ($err); offline stand-in already built"
