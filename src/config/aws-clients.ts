@@ -15,10 +15,14 @@ import type { RuntimeConfig } from './function-config';
  * function's bundle holds only the clients it builds.
  */
 
-// Each client builds its own NodeHttpHandler from these options.
+// Each client builds its own NodeHttpHandler from these options. Without throwOnRequestTimeout the
+// handler only logs a warning when requestTimeout passes and keeps waiting, so a dependency that
+// accepts connections but never answers (a paused container, a black-holed route) would hold the
+// whole invocation instead of failing one call that the SDK and SQS can retry.
 const requestHandler = (config: RuntimeConfig) => ({
   connectionTimeout: config.sdkConnectTimeoutMs,
   requestTimeout: config.sdkRequestTimeoutMs,
+  throwOnRequestTimeout: true,
 });
 
 export const s3Client = (config: RuntimeConfig) =>
