@@ -1,0 +1,200 @@
+import { Duration, Fn } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambdaEventSources from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { FunctionImages } from './function-images';
+import { ImageFunction } from './image-function';
+import type { FunctionKey, PipelineConfig } from './pipeline-config';
+import { ORIGINALS_PREFIX, PROCESSED_PREFIX } from './storage';
+
+export const METRICS_NAMESPACE = 'CustomS3';
+
+/**
+ * Memory and timeout per function, chosen for the work each does. Lambda gives CPU in proportion
+ * to memory, one full vCPU at 1,769 MB (https://docs.aws.amazon.com/lambda/latest/dg/configuration-memory.html).
+ */
+export const FUNCTION_SIZING = {
+  // A conditional PutItem and a presigned URL (no network call): small and fast. The HTTP API
+  // waits at most 30 s for an integration; the SDK timeout below makes a slow DynamoDB answer a
+  // 503 well before the function times out.
+  upload: { memorySizeMb: 512, timeout: Duration.seconds(10), sdkRequestTimeoutMs: 2000 },
+  // sharp decodes up to 50 MP per image, two records at a time (PROCESSING_CONCURRENCY): a bit
+  // over one vCPU. Five records per batch keep a batch of worst-case inputs (PNG, AVIF, TIFF have
+  // no shrink-on-load) well inside 60 s, and the timeout short: a failed message is retried only
+  // after the queue's visibility timeout (6 x 60 s), since Lambda leaves it invisible until then.
+  processor: { memorySizeMb: 2048, timeout: Duration.seconds(60), batchSize: 5, maxBatchingWindow: Duration.seconds(0) },
+  // Reads and updates one item per message; loads the same bundle (and sharp) at cold start.
+  deadLetter: { memorySizeMb: 512, timeout: Duration.seconds(30), batchSize: 10, maxConcurrency: 2 },
+  // Paginated listings, 16 in flight: network-bound. Its timeout follows the schedule (below).
+  metrics: { memorySizeMb: 512, maxTimeout: Duration.minutes(15) },
+} as const;
+
+/**
+ * A run never outlasts the interval to the next one (so runs never overlap), and never exceeds
+ * Lambda's 15-minute limit.
+ */
+export function metricsTimeout(schedule: Duration): Duration {
+  return Duration.seconds(Math.min(schedule.toSeconds(), FUNCTION_SIZING.metrics.maxTimeout.toSeconds()));
+}
+
+export interface PipelineFunctionsProps {
+  readonly config: PipelineConfig;
+  readonly originals: s3.IBucket;
+  readonly processed: s3.IBucket;
+  readonly table: dynamodb.ITable;
+  readonly queue: sqs.IQueue;
+  readonly deadLetterQueue: sqs.IQueue;
+  readonly topic: sns.ITopic;
+}
+
+/**
+ * The four functions, each with exactly the permissions its code uses (README "The functions"),
+ * and what invokes them: the SQS event source mappings and the EventBridge schedule. The HTTP API
+ * that invokes the upload function lives in UploadApi.
+ */
+export class PipelineFunctions extends Construct {
+  readonly upload: ImageFunction;
+  readonly processor: ImageFunction;
+  readonly deadLetter: ImageFunction;
+  readonly metrics: ImageFunction;
+  readonly metricsSchedule: events.Rule;
+
+  constructor(scope: Construct, id: string, props: PipelineFunctionsProps) {
+    super(scope, id);
+    const { config } = props;
+    const images = new FunctionImages(this, 'Images', config.images);
+    const reserved = (key: FunctionKey) => config.reservedConcurrency[key];
+    const logLevel = { LOG_LEVEL: 'info' };
+
+    const originalsUploads = props.originals.arnForObjects(`${ORIGINALS_PREFIX}*`);
+    const tableArn = props.table.tableArn;
+    const processorEnvironment = {
+      ORIGINALS_BUCKET: props.originals.bucketName,
+      PROCESSED_BUCKET: props.processed.bucketName,
+      IMAGES_TABLE: props.table.tableName,
+      NOTIFICATIONS_TOPIC_ARN: props.topic.topicArn,
+      RENDITIONS: config.renditions.join(','),
+      ...logLevel,
+    };
+    // Reads an item (ConsistentRead) and finishes it with a conditional update; publishes the outcome.
+    const recordOutcome = [
+      new iam.PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], resources: [tableArn] }),
+      new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [props.topic.topicArn] }),
+    ];
+
+    this.upload = new ImageFunction(this, 'GenerateUploadUrl', {
+      code: images.code('generate-upload-url'),
+      description: 'generate-upload-url: presigned S3 PUT URL and PENDING record for POST /uploads',
+      memorySizeMb: FUNCTION_SIZING.upload.memorySizeMb,
+      timeout: FUNCTION_SIZING.upload.timeout,
+      reservedConcurrency: reserved('upload'),
+      environment: {
+        ORIGINALS_BUCKET: props.originals.bucketName,
+        IMAGES_TABLE: props.table.tableName,
+        UPLOAD_URL_EXPIRES_IN_SECONDS: '300',
+        SDK_REQUEST_TIMEOUT_MS: String(FUNCTION_SIZING.upload.sdkRequestTimeoutMs),
+        ...logLevel,
+      },
+      statements: [
+        // A presigned URL carries the signer's permissions: the role itself must be allowed the PUT
+        // it signs. https://docs.aws.amazon.com/AmazonS3/latest/userguide/using-presigned-url.html
+        new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [originalsUploads] }),
+        new iam.PolicyStatement({ actions: ['dynamodb:PutItem'], resources: [tableArn] }),
+      ],
+    });
+
+    this.processor = new ImageFunction(this, 'ImageProcessor', {
+      code: images.code('image-processor'),
+      description: 'image-processor: renditions of uploaded originals, fed by the upload queue',
+      memorySizeMb: FUNCTION_SIZING.processor.memorySizeMb,
+      timeout: FUNCTION_SIZING.processor.timeout,
+      reservedConcurrency: reserved('processor'),
+      environment: processorEnvironment,
+      statements: [
+        new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [originalsUploads] }),
+        new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [props.processed.arnForObjects(`${PROCESSED_PREFIX}*`)] }),
+        ...recordOutcome,
+      ],
+    });
+    this.processor.function.addEventSource(
+      new lambdaEventSources.SqsEventSource(props.queue, {
+        batchSize: FUNCTION_SIZING.processor.batchSize,
+        maxBatchingWindow: FUNCTION_SIZING.processor.maxBatchingWindow,
+        // The handler returns { batchItemFailures }: only those messages are retried.
+        // https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-errorhandling.html#services-sqs-batchfailurereporting
+        reportBatchItemFailures: true,
+        maxConcurrency: config.processorMaxConcurrency,
+      }),
+    );
+
+    this.deadLetter = new ImageFunction(this, 'DeadLetter', {
+      // The processor image with its other handler.
+      code: images.code('image-processor', { cmd: ['index.deadLetterHandler'] }),
+      description: 'image-processor (deadLetterHandler): marks dead-lettered uploads FAILED and notifies',
+      memorySizeMb: FUNCTION_SIZING.deadLetter.memorySizeMb,
+      timeout: FUNCTION_SIZING.deadLetter.timeout,
+      reservedConcurrency: reserved('deadLetter'),
+      environment: processorEnvironment,
+      statements: recordOutcome,
+    });
+    this.deadLetter.function.addEventSource(
+      new lambdaEventSources.SqsEventSource(props.deadLetterQueue, {
+        batchSize: FUNCTION_SIZING.deadLetter.batchSize,
+        reportBatchItemFailures: true,
+        maxConcurrency: FUNCTION_SIZING.deadLetter.maxConcurrency,
+      }),
+    );
+
+    const schedule = config.metricsSchedule;
+    this.metrics = new ImageFunction(this, 'S3Metrics', {
+      code: images.code('s3-metrics'),
+      description: `s3-metrics: BucketSizeBytes and NumberOfObjects of both buckets to ${METRICS_NAMESPACE}, every ${schedule.toHumanString()}`,
+      memorySizeMb: FUNCTION_SIZING.metrics.memorySizeMb,
+      timeout: metricsTimeout(schedule),
+      reservedConcurrency: reserved('metrics'),
+      environment: {
+        METRICS_BUCKETS: Fn.join(',', [props.originals.bucketName, props.processed.bucketName]),
+        METRICS_NAMESPACE,
+        METRICS_PARTITION_PREFIXES: config.metricsPartitionPrefixes.join(','),
+        ...logLevel,
+      },
+      statements: [
+        new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [props.originals.bucketArn, props.processed.bucketArn] }),
+        // PutMetricData has no resource-level permissions; the namespace condition key is the scope.
+        // https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/iam-cw-condition-keys-namespace.html
+        new iam.PolicyStatement({
+          actions: ['cloudwatch:PutMetricData'],
+          resources: ['*'],
+          conditions: { StringEquals: { 'cloudwatch:namespace': METRICS_NAMESPACE } },
+        }),
+      ],
+    });
+    // A run that runs out of time returns OUT_OF_TIME instead of throwing, but a crash or a
+    // timeout would be retried twice by default: a retry repeats the same too-long listing, and the
+    // next scheduled run measures anyway. A late event is as stale as a dropped one.
+    // https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-error-handling.html
+    this.metrics.function.configureAsyncInvoke({
+      retryAttempts: 0,
+      maxEventAge: Duration.seconds(Math.min(Math.max(schedule.toSeconds(), 60), 6 * 3600)),
+    });
+
+    // An EventBridge rule (not EventBridge Scheduler): its target receives the "Scheduled Event"
+    // (source aws.events) that the function insists on. No `event` input, or the shape would change.
+    // https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-run-lambda-schedule.html
+    this.metricsSchedule = new events.Rule(this, 'MetricsSchedule', {
+      description: `Runs s3-metrics every ${schedule.toHumanString()}`,
+      schedule: events.Schedule.rate(schedule),
+    });
+    this.metricsSchedule.addTarget(new targets.LambdaFunction(this.metrics.function, { retryAttempts: 0 }));
+  }
+
+  get all(): readonly ImageFunction[] {
+    return [this.upload, this.processor, this.deadLetter, this.metrics];
+  }
+}

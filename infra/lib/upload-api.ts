@@ -1,0 +1,90 @@
+import { Aws, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import * as cognito from 'aws-cdk-lib/aws-cognito';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { Construct } from 'constructs';
+
+export const UPLOADS_PATH = '/uploads';
+
+export interface UploadApiProps {
+  readonly uploadFunction: lambda.IFunction;
+  readonly allowedOrigins: readonly string[];
+  readonly selfSignUpEnabled: boolean;
+}
+
+/**
+ * Who may ask for an upload URL: a Cognito user pool with a public app client (a browser cannot
+ * keep a secret), and an HTTP API whose JWT authorizer accepts that client's tokens on
+ * POST /uploads. The function additionally insists on access tokens (`token_use: access`).
+ */
+export class UploadApi extends Construct {
+  readonly userPool: cognito.UserPool;
+  readonly userPoolClient: cognito.UserPoolClient;
+  readonly httpApi: apigwv2.HttpApi;
+  readonly issuer: string;
+
+  constructor(scope: Construct, id: string, props: UploadApiProps) {
+    super(scope, id);
+
+    this.userPool = new cognito.UserPool(this, 'UserPool', {
+      // Lite: sign-in with password/SRP and tokens is all the pipeline needs, and it is the
+      // cheapest plan past the free tier. https://aws.amazon.com/cognito/pricing/
+      featurePlan: cognito.FeaturePlan.LITE,
+      selfSignUpEnabled: props.selfSignUpEnabled,
+      signInAliases: { email: true },
+      autoVerify: { email: true },
+      accountRecovery: cognito.AccountRecovery.EMAIL_ONLY,
+      passwordPolicy: { minLength: 12, requireLowercase: true, requireUppercase: true, requireDigits: true, requireSymbols: false },
+      // Users are data: deleting the stack must not delete the accounts.
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    this.userPoolClient = this.userPool.addClient('WebClient', {
+      generateSecret: false,
+      // USER_SRP_AUTH for browsers (Amplify's default), USER_PASSWORD_AUTH for scripts and the
+      // demo; refresh tokens are always allowed. No hosted UI, so no OAuth flows to configure.
+      authFlows: { userSrp: true, userPassword: true },
+      disableOAuth: true,
+      preventUserExistenceErrors: true,
+      accessTokenValidity: Duration.hours(1),
+      idTokenValidity: Duration.hours(1),
+      refreshTokenValidity: Duration.days(30),
+      enableTokenRevocation: true,
+    });
+
+    // Cognito access tokens carry `client_id`, not `aud`; API Gateway checks whichever is present
+    // against the audience list. https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-jwt-authorizer.html
+    this.issuer = `https://cognito-idp.${Aws.REGION}.amazonaws.com/${this.userPool.userPoolId}`;
+    const authorizer = new HttpJwtAuthorizer('CognitoAuthorizer', this.issuer, {
+      jwtAudience: [this.userPoolClient.userPoolClientId],
+    });
+
+    this.httpApi = new apigwv2.HttpApi(this, 'HttpApi', {
+      apiName: `${Stack.of(this).stackName}-uploads`,
+      description: 'Image uploads: POST /uploads returns a presigned S3 PUT URL',
+      // API Gateway answers the browser's preflight itself, before the authorizer.
+      // https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-cors.html
+      corsPreflight:
+        props.allowedOrigins.length > 0
+          ? {
+              allowOrigins: [...props.allowedOrigins],
+              allowMethods: [apigwv2.CorsHttpMethod.POST],
+              allowHeaders: ['authorization', 'content-type'],
+              maxAge: Duration.hours(1),
+            }
+          : undefined,
+    });
+    this.httpApi.addRoutes({
+      path: UPLOADS_PATH,
+      methods: [apigwv2.HttpMethod.POST],
+      integration: new HttpLambdaIntegration('GenerateUploadUrl', props.uploadFunction),
+      authorizer,
+    });
+  }
+
+  get uploadsUrl(): string {
+    return `${this.httpApi.apiEndpoint}${UPLOADS_PATH}`;
+  }
+}

@@ -1,0 +1,119 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import { arnOf, synthesize, TEST_ORIGINS } from './support/synth';
+
+describe('buckets', () => {
+  const synthesized = synthesize();
+  const { stack, template, id } = synthesized;
+  const buckets = () => [stack.storage.originals, stack.storage.processed].map((bucket) => ({
+    logicalId: id(bucket),
+    resource: template.findResources('AWS::S3::Bucket')[id(bucket)]!,
+  }));
+
+  it('blocks every kind of public access, disables ACLs and encrypts at rest', () => {
+    for (const { resource } of buckets()) {
+      expect(resource.Properties.PublicAccessBlockConfiguration).toEqual({
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      });
+      expect(resource.Properties.OwnershipControls).toEqual({ Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] });
+      expect(resource.Properties.BucketEncryption).toEqual({
+        ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+      });
+    }
+  });
+
+  it('denies any request without TLS, and TLS older than 1.2', () => {
+    for (const { logicalId } of buckets()) {
+      const everything = [arnOf(logicalId), { 'Fn::Join': ['', [arnOf(logicalId), '/*']] }];
+      template.hasResourceProperties('AWS::S3::BucketPolicy', {
+        Bucket: { Ref: logicalId },
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            {
+              Effect: 'Deny',
+              Principal: { AWS: '*' },
+              Action: 's3:*',
+              Resource: everything,
+              Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+            },
+            {
+              Effect: 'Deny',
+              Principal: { AWS: '*' },
+              Action: 's3:*',
+              Resource: everything,
+              Condition: { NumericLessThan: { 's3:TlsVersion': 1.2 } },
+            },
+          ]),
+        },
+      });
+    }
+  });
+
+  it('lets the configured origins PUT to the originals bucket with the signed headers', () => {
+    const originals = template.findResources('AWS::S3::Bucket')[id(stack.storage.originals)]!;
+
+    expect(originals.Properties.CorsConfiguration).toEqual({
+      CorsRules: [
+        {
+          AllowedMethods: ['PUT'],
+          AllowedOrigins: TEST_ORIGINS,
+          AllowedHeaders: ['content-type', 'if-none-match'],
+          ExposedHeaders: ['ETag'],
+          MaxAge: 3600,
+        },
+      ],
+    });
+  });
+
+  it('gives the processed bucket no CORS: browsers never talk to it', () => {
+    const processed = template.findResources('AWS::S3::Bucket')[id(stack.storage.processed)]!;
+
+    expect(processed.Properties.CorsConfiguration).toBeUndefined();
+  });
+
+  it('aborts incomplete multipart uploads in both buckets and expires originals after 30 days', () => {
+    const [originals, processed] = buckets();
+
+    expect(originals!.resource.Properties.LifecycleConfiguration.Rules).toEqual([
+      { Id: 'abort-incomplete-multipart-uploads', Status: 'Enabled', AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 } },
+      { Id: 'expire-originals', Status: 'Enabled', Prefix: 'user-uploads/', ExpirationInDays: 30 },
+    ]);
+    expect(processed!.resource.Properties.LifecycleConfiguration.Rules).toEqual([
+      { Id: 'abort-incomplete-multipart-uploads', Status: 'Enabled', AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 } },
+    ]);
+  });
+
+  it('keeps originals forever when originalsExpirationDays is 0', () => {
+    const custom = synthesize({ uploadAllowedOrigins: TEST_ORIGINS.join(','), originalsExpirationDays: '0' });
+
+    const originals = custom.template.findResources('AWS::S3::Bucket')[custom.id(custom.stack.storage.originals)]!;
+
+    expect(originals.Properties.LifecycleConfiguration.Rules.map((rule: { Id: string }) => rule.Id)).toEqual([
+      'abort-incomplete-multipart-uploads',
+    ]);
+  });
+
+  it('retains both buckets and the table when the stack is deleted', () => {
+    for (const construct of [stack.storage.originals, stack.storage.processed, stack.storage.table]) {
+      const resource = template.toJSON().Resources[id(construct)];
+      expect(resource.DeletionPolicy).toBe('Retain');
+      expect(resource.UpdateReplacePolicy).toBe('Retain');
+    }
+  });
+});
+
+describe('images table', () => {
+  const { stack, template, id } = synthesize();
+
+  it('is keyed by imageId only, on demand, with point-in-time recovery', () => {
+    const table = template.findResources('AWS::DynamoDB::Table')[id(stack.storage.table)]!;
+
+    expect(table.Properties.KeySchema).toEqual([{ AttributeName: 'imageId', KeyType: 'HASH' }]);
+    expect(table.Properties.AttributeDefinitions).toEqual([{ AttributeName: 'imageId', AttributeType: 'S' }]);
+    expect(table.Properties.BillingMode).toBe('PAY_PER_REQUEST');
+    expect(table.Properties.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
+    expect(table.Properties.GlobalSecondaryIndexes).toBeUndefined();
+  });
+});

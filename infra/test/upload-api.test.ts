@@ -1,0 +1,91 @@
+import { Annotations, Match } from 'aws-cdk-lib/assertions';
+import { arnOf, synthesize, TEST_ORIGINS } from './support/synth';
+
+describe('upload API', () => {
+  const { stack, template, id } = synthesize();
+  const userPool = () => id(stack.api.userPool);
+  const client = () => id(stack.api.userPoolClient);
+
+  it('protects POST /uploads with a JWT authorizer for the pool issuer and the app client', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
+      AuthorizerType: 'JWT',
+      IdentitySource: ['$request.header.Authorization'],
+      JwtConfiguration: {
+        Issuer: { 'Fn::Join': ['', ['https://cognito-idp.', { Ref: 'AWS::Region' }, '.amazonaws.com/', { Ref: userPool() }]] },
+        Audience: [{ Ref: client() }],
+      },
+    });
+    const authorizerId = Object.keys(template.findResources('AWS::ApiGatewayV2::Authorizer'))[0]!;
+    template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
+      RouteKey: 'POST /uploads',
+      AuthorizationType: 'JWT',
+      AuthorizerId: { Ref: authorizerId },
+    });
+  });
+
+  it('has no other route: nothing reaches the function without a token', () => {
+    const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route')).map((route) => route.Properties.RouteKey);
+
+    expect(routes).toEqual(['POST /uploads']);
+  });
+
+  it('invokes generate-upload-url with the payload format 2.0 event', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Integration', {
+      IntegrationType: 'AWS_PROXY',
+      IntegrationUri: arnOf(id(stack.functions.upload.function)),
+      PayloadFormatVersion: '2.0',
+    });
+  });
+
+  it('answers CORS preflights for the configured origins, with the Authorization header allowed', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Api', {
+      ProtocolType: 'HTTP',
+      CorsConfiguration: {
+        AllowOrigins: TEST_ORIGINS,
+        AllowMethods: ['POST'],
+        AllowHeaders: ['authorization', 'content-type'],
+        MaxAge: 3600,
+      },
+    });
+  });
+
+  it('has no CORS at all, and warns, when no origins are configured', () => {
+    // The warning is printed during synth; it is the subject of this test, not noise.
+    const quiet = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    const bare = synthesize({});
+    const annotations = Annotations.fromStack(bare.stack);
+    quiet.mockRestore();
+
+    const api = Object.values(bare.template.findResources('AWS::ApiGatewayV2::Api'))[0]!;
+    const originals = bare.template.findResources('AWS::S3::Bucket')[bare.id(bare.stack.storage.originals)]!;
+
+    expect(api.Properties.CorsConfiguration).toBeUndefined();
+    expect(originals.Properties.CorsConfiguration).toBeUndefined();
+    annotations.hasWarning('/ImagePipeline', Match.stringLikeRegexp('uploadAllowedOrigins is empty'));
+  });
+});
+
+describe('Cognito', () => {
+  const { stack, template, id } = synthesize();
+
+  it('has a public app client (no secret) allowing SRP, password and refresh sign-in, and no OAuth', () => {
+    template.hasResourceProperties('AWS::Cognito::UserPoolClient', {
+      UserPoolId: { Ref: id(stack.api.userPool) },
+      GenerateSecret: false,
+      ExplicitAuthFlows: Match.arrayEquals(['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_USER_SRP_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH']),
+      AllowedOAuthFlowsUserPoolClient: false,
+      PreventUserExistenceErrors: 'ENABLED',
+      AccessTokenValidity: 60,
+      TokenValidityUnits: Match.objectLike({ AccessToken: 'minutes' }),
+    });
+  });
+
+  it('lets only administrators create users unless selfSignUp is set, and keeps the pool on stack deletion', () => {
+    const pool = template.toJSON().Resources[id(stack.api.userPool)];
+    const open = synthesize({ uploadAllowedOrigins: TEST_ORIGINS.join(','), selfSignUp: 'true' });
+
+    expect(pool.Properties.AdminCreateUserConfig).toEqual({ AllowAdminCreateUserOnly: true });
+    expect(pool.DeletionPolicy).toBe('Retain');
+    open.template.hasResourceProperties('AWS::Cognito::UserPool', { AdminCreateUserConfig: { AllowAdminCreateUserOnly: false } });
+  });
+});
