@@ -6,6 +6,7 @@ import { apiEvent } from '../src/test-support/events';
 import { type Backends, startBackends } from './support/backends';
 import { type RunningFunction, startFunction } from './support/function-container';
 import { FUNCTION_IMAGES } from './support/images';
+import { recordTrial } from './support/reliability';
 
 const BUCKET = 'it-upload-originals';
 const TABLE = 'it-upload-images';
@@ -105,6 +106,7 @@ describe('generate-upload-url, in its container against LocalStack with S3 signa
 
     expect(put.status).toBe(403);
     expect(put.body).toContain('SignatureDoesNotMatch');
+    recordTrial({ area: 'Presign abuse', trial: 'PUT with another Content-Type than signed', runs: 1, outcome: `S3 refused: ${put.status} SignatureDoesNotMatch` });
   });
 
   it('is refused by S3 for another size', async () => {
@@ -113,13 +115,14 @@ describe('generate-upload-url, in its container against LocalStack with S3 signa
     const put = await putObject(grant.upload_url, { ...grant.headers, 'Content-Length': '1001' }, png(1001));
 
     expect(put.status).toBe(403);
+    recordTrial({ area: 'Presign abuse', trial: 'PUT of another size than signed', runs: 1, outcome: `S3 refused: ${put.status}` });
   });
 
   it.each([
     ['another user folder', (path: string) => path.replace(USER, 'another-user')],
     ['a path that climbs out with ../', (path: string) => path.replace(`${USER}/`, `${USER}/../another-user/`)],
     ['another file name', (path: string) => path.replace(/[0-9a-f-]{36}\.png$/, '00000000-0000-4000-8000-000000000000.png')],
-  ])('is refused by S3 for a key tampered into %s', async (_case, tamper) => {
+  ])('is refused by S3 for a key tampered into %s', async (name, tamper) => {
     const bytes = png(1000);
     const { body: grant } = await requestGrant(uploadFunction, { contentType: 'image/png', contentLength: bytes.length });
     const path = new URL(grant.upload_url).pathname;
@@ -127,6 +130,7 @@ describe('generate-upload-url, in its container against LocalStack with S3 signa
     const status = await putRawPath(grant.upload_url, tamper(path), grant.headers, bytes);
 
     expect(status).toBe(403);
+    recordTrial({ area: 'Presign abuse', trial: `key tampered into ${name}`, runs: 1, outcome: `S3 refused: ${status}` });
   });
 
   it('is refused by S3 once expired', async () => {
@@ -142,6 +146,7 @@ describe('generate-upload-url, in its container against LocalStack with S3 signa
 
     expect(put.status).toBe(403);
     expect(put.body).toContain('expired');
+    recordTrial({ area: 'Presign abuse', trial: 'PUT after the URL expired (1 s lifetime)', runs: 1, outcome: `S3 refused: ${put.status} Request has expired` });
   });
 
   it('accepts only one upload per URL (If-None-Match: *)', async () => {
@@ -153,6 +158,7 @@ describe('generate-upload-url, in its container against LocalStack with S3 signa
 
     expect(first.status).toBe(200);
     expect(replay.status).toBe(412);
+    recordTrial({ area: 'Presign abuse', trial: 'the same URL used twice', runs: 1, outcome: `first PUT ${first.status}, replay refused ${replay.status} (If-None-Match: *)` });
   });
 
   it.each([

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Everything the test suite needs on a fresh machine, done once and skipped when already there.
 # Runs automatically before `npm test` (npm's pretest hook):
-#   1. Node dependencies (npm ci when package-lock.json changed);
+#   1. Node dependencies, of the application and of infra/ (npm ci when a lockfile changed);
 #   2. a Docker engine and the compose v2 plugin (installed from Debian's packages when missing,
 #      as root; see scripts/install-docker.sh);
 #   3. the base images: upstream where they can be pulled, offline stand-ins built from package
@@ -13,12 +13,16 @@ cd "$(dirname "$0")/.."
 started=$(date +%s)
 log() { printf '[setup %3ss] %s\n' "$(( $(date +%s) - started ))" "$*" >&2; }
 
-if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  log "installing Node dependencies (npm ci)"
-  npm ci --no-audit --no-fund --loglevel=error
-else
-  log "Node dependencies are up to date"
-fi
+# Node dependencies of the application and of the CDK app (infra/ is a package of its own, so the
+# function images never see CDK): npm ci when missing or when the lockfile changed.
+for dir in . infra; do
+  if [ ! -f "$dir/node_modules/.package-lock.json" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
+    log "installing Node dependencies in $dir (npm ci)"
+    npm ci --prefix "$dir" --no-audit --no-fund --loglevel=error
+  else
+    log "Node dependencies in $dir are up to date"
+  fi
+done
 
 if [ "${SKIP_DOCKER_SETUP:-}" = "1" ]; then
   log "SKIP_DOCKER_SETUP=1: not checking Docker or images"
