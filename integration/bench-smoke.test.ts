@@ -1,0 +1,33 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runBenchmarks } from '../scripts/bench/run';
+
+// `npm run bench` is not a test: it measures. This runs its quick mode so the benchmark code
+// cannot rot unnoticed, and checks the report it writes has every section with real numbers.
+describe('npm run bench, quick mode', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'imgproc-bench-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('measures every benchmark and writes the report', async () => {
+    const output = join(dir, 'BENCHMARKS.md');
+
+    const results = await runBenchmarks({ quick: true, output, log: () => undefined });
+
+    const report = readFileSync(output, 'utf8');
+    for (const section of ['## Processing overhead', '## Processor throughput and memory', '## Presigning', '## Metrics at scale', '## End to end', '## Cold start and size']) {
+      expect(report).toContain(section);
+    }
+    const ratios = [
+      ...results.overhead.map((row) => row.ratio),
+      ...results.throughput.results.map((row) => row.speedupOverOne),
+      results.presign.ratio,
+      results.metrics.speedup,
+      results.endToEnd.ratio,
+      ...results.cold.results.map((row) => row.ratioToEmptyHandler),
+    ];
+    expect(ratios.every((ratio) => Number.isFinite(ratio) && ratio > 0)).toBe(true);
+    expect(results.overhead).toHaveLength(3);
+    expect(results.cold.results).toHaveLength(3);
+  }, 20 * 60_000);
+});
