@@ -1,3 +1,7 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import sharp from 'sharp';
 import { mapWithConcurrency } from '../../src/domain/concurrency';
 import { processUpload, type ProcessUploadDeps } from '../../src/domain/process-upload';
@@ -48,11 +52,14 @@ function useCase() {
   let n = 0;
   return {
     deps,
-    async process(bytes: Buffer, extension: string) {
+    /** Stores the original (setup, not measured) and returns the use case run for it. */
+    prepare(bytes: Buffer, extension: string): () => Promise<void> {
       const key = `user-uploads/${USER}/9b2e7c1a-4d3f-4a8b-b6c5-${String(++n).padStart(12, '0')}.${extension}`;
       originals.put(key, bytes);
-      const outcome = await processUpload(deps, { bucketName: 'originals', key, sizeBytes: bytes.length });
-      if (outcome !== 'DONE') throw new Error(`expected DONE, got ${outcome}`);
+      return async () => {
+        const outcome = await processUpload(deps, { bucketName: 'originals', key, sizeBytes: bytes.length });
+        if (outcome !== 'DONE') throw new Error(`expected DONE, got ${outcome}`);
+      };
     },
   };
 }
@@ -83,7 +90,7 @@ export async function processingOverhead(quick: boolean): Promise<OverheadResult
     { input: '4K PNG (3840×2160)', width: 3840, height: 2160, format: 'png' as const, extension: 'png' },
     { input: '1080p WebP (1920×1080)', width: 1920, height: 1080, format: 'webp' as const, extension: 'webp' },
   ];
-  const runs = quick ? 2 : 9;
+  const runs = quick ? 2 : 15;
   const results: OverheadResult[] = [];
   for (const spec of inputs) {
     const width = Math.round(spec.width * Math.sqrt(scale));
@@ -91,16 +98,17 @@ export async function processingOverhead(quick: boolean): Promise<OverheadResult
     const bytes = await photoLike(width, height, spec.format);
     const subject = useCase();
     // Warm both paths once (module loading, libvips' first-use initialisation).
-    await subject.process(bytes, spec.extension);
+    await subject.prepare(bytes, spec.extension)();
     await bareSharp(bytes);
     const useCaseTimes: number[] = [];
     const bareTimes: number[] = [];
     for (let run = 0; run < runs; run += 1) {
+      const viaUseCase = subject.prepare(bytes, spec.extension);
       // Alternate the order so drift on a shared machine hits both sides alike.
       const first = run % 2 === 0;
-      if (first) useCaseTimes.push(await cpuTimeMs(() => subject.process(bytes, spec.extension)));
+      if (first) useCaseTimes.push(await cpuTimeMs(viaUseCase));
       bareTimes.push(await cpuTimeMs(() => bareSharp(bytes)));
-      if (!first) useCaseTimes.push(await cpuTimeMs(() => subject.process(bytes, spec.extension)));
+      if (!first) useCaseTimes.push(await cpuTimeMs(viaUseCase));
     }
     const pairRatios = useCaseTimes.map((time, i) => time / bareTimes[i]!);
     results.push({
@@ -121,31 +129,49 @@ export interface ThroughputResult {
   readonly images: number;
   readonly imagesPerSecond: number;
   readonly speedupOverOne: number;
+  readonly baselineRssMb: number;
   readonly peakRssMb: number;
   readonly peakRssPerImageInFlightMb: number;
 }
 
-/** Images per second at concurrency 1, 2 and 4 in one process, and peak RSS per image in flight. */
-export async function processorThroughput(photo: Buffer, quick: boolean): Promise<{ baselineRssMb: number; results: ThroughputResult[] }> {
-  const images = quick ? 6 : 48;
+/**
+ * One concurrency level in this process: N images through the use case, RSS sampled throughout.
+ * Run in a fresh process per level (throughput-worker.ts), so one level's high-water mark does not
+ * hide the next one's.
+ */
+export async function throughputAt(photo: Buffer, concurrency: number, images: number) {
   const warm = useCase();
-  await warm.process(photo, 'jpg');
+  await warm.prepare(photo, 'jpg')();
   const baselineRss = process.memoryUsage().rss;
+  const subject = useCase();
+  const runs = Array.from({ length: images }, () => subject.prepare(photo, 'jpg'));
+  const { peakRssBytes, wallMs } = await withPeakRss(() => mapWithConcurrency(runs, concurrency, (run) => run()));
+  return { imagesPerSecond: images / (wallMs / 1000), baselineRssBytes: baselineRss, peakRssBytes };
+}
+
+/** Images per second at concurrency 1, 2 and 4, each in a fresh process, and peak RSS per image in flight. */
+export async function processorThroughput(photo: Buffer, quick: boolean): Promise<{ results: ThroughputResult[] }> {
+  const images = quick ? 6 : 48;
+  const photoFile = join(mkdtempSync(join(tmpdir(), 'imgproc-bench-')), 'photo.jpg');
+  writeFileSync(photoFile, photo);
   const results: ThroughputResult[] = [];
   for (const concurrency of [1, 2, 4]) {
-    const subject = useCase();
-    const { peakRssBytes, wallMs } = await withPeakRss(() =>
-      mapWithConcurrency(Array.from({ length: images }, (_, i) => i), concurrency, () => subject.process(photo, 'jpg')),
-    );
-    const imagesPerSecond = images / (wallMs / 1000);
+    const worker = spawnSync(process.execPath, ['-r', 'ts-node/register/transpile-only', join(__dirname, 'throughput-worker.ts'), photoFile, String(concurrency), String(images)], {
+      encoding: 'utf8',
+      env: { ...process.env, TS_NODE_TRANSPILE_ONLY: 'true' },
+    });
+    if (worker.status !== 0) throw new Error(`throughput worker failed: ${worker.stderr}`);
+    const measured = JSON.parse(worker.stdout.trim().split('\n').pop()!) as { imagesPerSecond: number; baselineRssBytes: number; peakRssBytes: number };
     results.push({
       concurrency,
       images,
-      imagesPerSecond: round(imagesPerSecond),
-      speedupOverOne: round(imagesPerSecond / (results[0]?.imagesPerSecond ?? imagesPerSecond)),
-      peakRssMb: round(peakRssBytes / 2 ** 20, 0),
-      peakRssPerImageInFlightMb: round((peakRssBytes - baselineRss) / 2 ** 20 / concurrency, 1),
+      imagesPerSecond: round(measured.imagesPerSecond),
+      speedupOverOne: round(measured.imagesPerSecond / (results[0]?.imagesPerSecond ?? measured.imagesPerSecond)),
+      baselineRssMb: round(measured.baselineRssBytes / 2 ** 20, 0),
+      peakRssMb: round(measured.peakRssBytes / 2 ** 20, 0),
+      peakRssPerImageInFlightMb: round((measured.peakRssBytes - measured.baselineRssBytes) / 2 ** 20 / concurrency, 1),
     });
   }
-  return { baselineRssMb: round(baselineRss / 2 ** 20, 0), results };
+  rmSync(dirname(photoFile), { recursive: true, force: true });
+  return { results };
 }

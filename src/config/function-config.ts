@@ -27,12 +27,16 @@ export interface RuntimeConfig {
   readonly sdkRequestTimeoutMs: number;
 }
 
-function readRuntime(reader: EnvReader): RuntimeConfig {
+/** The local tools change two defaults: LocalStack needs path-style S3, SQS long polls need 20 s. */
+export function readRuntime(
+  reader: EnvReader,
+  defaults: { s3ForcePathStyle: boolean; sdkRequestTimeoutMs: number } = { s3ForcePathStyle: false, sdkRequestTimeoutMs: 15_000 },
+): RuntimeConfig {
   return {
     logLevel: reader.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
-    s3ForcePathStyle: reader.boolean('S3_FORCE_PATH_STYLE', false),
+    s3ForcePathStyle: reader.boolean('S3_FORCE_PATH_STYLE', defaults.s3ForcePathStyle),
     sdkConnectTimeoutMs: reader.integer('SDK_CONNECT_TIMEOUT_MS', { default: 3000, min: 100, max: 60_000 }),
-    sdkRequestTimeoutMs: reader.integer('SDK_REQUEST_TIMEOUT_MS', { default: 15_000, min: 100, max: 600_000 }),
+    sdkRequestTimeoutMs: reader.integer('SDK_REQUEST_TIMEOUT_MS', { default: defaults.sdkRequestTimeoutMs, min: 100, max: 600_000 }),
   };
 }
 

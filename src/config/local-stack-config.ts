@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { checkBucketName, checkTableName, checkUrl, type Env, EnvReader } from './env-reader';
-import { LOG_LEVELS, type RuntimeConfig } from './function-config';
+import { readRuntime, type RuntimeConfig } from './function-config';
 
 /**
  * Configuration of the local-only pieces (gateway, provisioning). They stand in for what AWS
@@ -23,14 +23,7 @@ export interface StackNames {
 
 const checkName = (value: string) => (/^[A-Za-z0-9_-]{1,80}$/.test(value) ? undefined : `"${value}" must be 1-80 letters, digits, - or _`);
 
-function readRuntime(reader: EnvReader): RuntimeConfig {
-  return {
-    logLevel: reader.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
-    s3ForcePathStyle: reader.boolean('S3_FORCE_PATH_STYLE', true),
-    sdkConnectTimeoutMs: reader.integer('SDK_CONNECT_TIMEOUT_MS', { default: 3000, min: 100, max: 60_000 }),
-    sdkRequestTimeoutMs: reader.integer('SDK_REQUEST_TIMEOUT_MS', { default: 30_000, min: 100, max: 600_000 }),
-  };
-}
+const localRuntime = (reader: EnvReader): RuntimeConfig => readRuntime(reader, { s3ForcePathStyle: true, sdkRequestTimeoutMs: 30_000 });
 
 function readNames(reader: EnvReader): StackNames {
   return {
@@ -79,7 +72,7 @@ export function loadGatewayConfig(env: Env = process.env): Readonly<GatewayConfi
     return list;
   };
   return reader.finish({
-    ...readRuntime(reader),
+    ...localRuntime(reader),
     names: readNames(reader),
     port: reader.integer('GATEWAY_PORT', { default: 3000, min: 1, max: 65535 }),
     cognitoUrl: reader.optional('COGNITO_URL', checkUrl) ?? 'http://cognito:9229',
@@ -113,7 +106,7 @@ export interface ProvisionConfig extends RuntimeConfig {
 export function loadProvisionConfig(env: Env = process.env): Readonly<ProvisionConfig> {
   const reader = new EnvReader(env);
   return reader.finish({
-    ...readRuntime(reader),
+    ...localRuntime(reader),
     names: readNames(reader),
     maxReceiveCount: reader.integer('MAX_RECEIVE_COUNT', { default: 5, min: 1, max: 1000 }),
     visibilityTimeoutSeconds: reader.integer('QUEUE_VISIBILITY_TIMEOUT_SECONDS', { default: 60, min: 0, max: 43_200 }),

@@ -74,6 +74,21 @@ describe('runEventSourceMapping', () => {
   const sqs = mockClient(SQSClient);
   beforeEach(() => sqs.reset());
 
+  /** Runs the mapping until the invoker aborts it. */
+  const run = (invoker: FunctionInvoker, signal: AbortSignal, overrides: { batchSize?: number; batchWindowMs?: number; logger?: ReturnType<typeof captureLogs>['logger'] } = {}) =>
+    runEventSourceMapping({
+      sqs: new SQSClient({ region: 'us-east-1' }),
+      queueUrl: 'http://localstack:4566/queue/q',
+      queueArn: 'arn:aws:sqs:us-east-1:000000000000:q',
+      region: 'us-east-1',
+      invoker,
+      batchSize: overrides.batchSize ?? 10,
+      batchWindowMs: overrides.batchWindowMs ?? 0,
+      waitTimeSeconds: 1,
+      logger: overrides.logger ?? captureLogs().logger,
+      signal,
+    });
+
   it('invokes with each batch, deletes the successes and leaves the failures', async () => {
     // Arrange: one batch of three, then an empty queue; the function fails m-2.
     const stop = new AbortController();
@@ -90,18 +105,7 @@ describe('runEventSourceMapping', () => {
     };
 
     // Act
-    await runEventSourceMapping({
-      sqs: new SQSClient({ region: 'us-east-1' }),
-      queueUrl: 'http://localstack:4566/queue/q',
-      queueArn: 'arn:aws:sqs:us-east-1:000000000000:q',
-      region: 'us-east-1',
-      invoker,
-      batchSize: 10,
-      batchWindowMs: 0,
-      waitTimeSeconds: 1,
-      logger: captureLogs().logger,
-      signal: stop.signal,
-    });
+    await run(invoker, stop.signal);
 
     // Assert
     expect(events).toHaveLength(1);
@@ -128,18 +132,7 @@ describe('runEventSourceMapping', () => {
       },
     };
 
-    await runEventSourceMapping({
-      sqs: new SQSClient({ region: 'us-east-1' }),
-      queueUrl: 'q',
-      queueArn: 'arn',
-      region: 'us-east-1',
-      invoker,
-      batchSize: 3,
-      batchWindowMs: 5000,
-      waitTimeSeconds: 1,
-      logger: captureLogs().logger,
-      signal: stop.signal,
-    });
+    await run(invoker, stop.signal, { batchSize: 3, batchWindowMs: 5000 });
 
     expect(sizes).toEqual([3]);
     expect(sqs.commandCalls(ReceiveMessageCommand)[1]!.args[0].input.MaxNumberOfMessages).toBe(2);
@@ -157,18 +150,7 @@ describe('runEventSourceMapping', () => {
     };
     const logs = captureLogs();
 
-    await runEventSourceMapping({
-      sqs: new SQSClient({ region: 'us-east-1' }),
-      queueUrl: 'q',
-      queueArn: 'arn',
-      region: 'us-east-1',
-      invoker,
-      batchSize: 10,
-      batchWindowMs: 0,
-      waitTimeSeconds: 1,
-      logger: logs.logger,
-      signal: stop.signal,
-    });
+    await run(invoker, stop.signal, { logger: logs.logger });
 
     expect(sqs.commandCalls(DeleteMessageBatchCommand)).toHaveLength(0);
     expect(logs.lines).toContainEqual(expect.objectContaining({ message: 'batch settled with failures', failed: 3, succeeded: 0 }));
