@@ -1,5 +1,6 @@
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
+import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { decodeJwt, generateKeyPair, SignJWT } from 'jose';
 import {
   getImage,
@@ -50,13 +51,35 @@ describe('the local stack, end to end, as a user', () => {
     expect(put.status).toBe(200);
     uploaded.push({ key: grant.file_path, bytes: photo.length });
 
-    // Assert: every stage, each with its own deadline and message.
+    // Assert: every stage, each with its own deadline and message. Queue attributes are read, never
+    // messages, so the check cannot take a message away from the poller.
+    const queued = async () => {
+      const { Attributes = {} } = await clients.sqs.send(
+        new GetQueueAttributesCommand({ QueueUrl: stack.uploadQueue.url, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }),
+      );
+      return { waiting: Number(Attributes.ApproximateNumberOfMessages), inFlight: Number(Attributes.ApproximateNumberOfMessagesNotVisible) };
+    };
+    const status = async () => (await getImage(clients.dynamoDb, stack.imagesTable, grant.image_id))?.status;
+    await pollUntil(
+      async () => {
+        const queue = await queued();
+        return queue.waiting + queue.inFlight > 0 || (await status()) !== 'PENDING' ? true : undefined;
+      },
+      { timeoutMs: 20_000, failure: () => `stage S3 notification: no event for ${grant.file_path} on the upload queue within 20 s after upload` },
+    );
+    await pollUntil(
+      async () => {
+        const queue = await queued();
+        return queue.waiting === 0 || (await status()) !== 'PENDING' ? true : undefined;
+      },
+      { timeoutMs: 20_000, failure: () => `stage event source mapping: the upload event waited on the queue for 20 s and nothing took it` },
+    );
     const record = await pollUntil(
       async () => {
         const current = await getImage(clients.dynamoDb, stack.imagesTable, grant.image_id);
         return current?.status === 'DONE' || current?.status === 'REJECTED' ? current : undefined;
       },
-      { timeoutMs: 60_000, failure: () => `image ${grant.image_id} not processed within 60 s after upload (S3 notification, queue or poller broken?)` },
+      { timeoutMs: 60_000, failure: () => `stage image-processor: image ${grant.image_id} taken from the queue but not DONE within 60 s` },
     );
     const sub = decodeJwt(accessToken).sub;
     expect(record).toMatchObject({
@@ -76,7 +99,7 @@ describe('the local stack, end to end, as a user', () => {
         const found = await takeNotifications(clients.sqs, stack.observerQueue.url, (n) => n.message.imageId === grant.image_id);
         return found.length > 0 ? found : undefined;
       },
-      { timeoutMs: 20_000, failure: () => `no SNS notification for ${grant.image_id} on the observer queue within 20 s` },
+      { timeoutMs: 20_000, failure: () => `stage SNS: no notification for ${grant.image_id} on the observer queue within 20 s` },
     );
     expect(notifications[0]).toMatchObject({ subject: 'Image processed: e2e.jpg', attributes: { status: 'DONE', userId: sub } });
     await pollUntil(
@@ -85,7 +108,7 @@ describe('the local stack, end to end, as a user', () => {
         const size = await latestBucketMetric(clients.cloudWatch, 'CustomS3', 'BucketSizeBytes', stack.originalsBucket);
         return count?.value === uploaded.length && size?.value === uploaded.reduce((sum, u) => sum + u.bytes, 0) ? true : undefined;
       },
-      { timeoutMs: 30_000, failure: () => `CustomS3 metrics for ${stack.originalsBucket} did not show the upload within 30 s (schedule every 3 s)` },
+      { timeoutMs: 30_000, failure: () => `stage s3-metrics: CustomS3 metrics for ${stack.originalsBucket} did not show the upload within 30 s (schedule every 3 s)` },
     );
   });
 
