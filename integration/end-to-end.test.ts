@@ -112,7 +112,7 @@ describe('the local stack, end to end, as a user', () => {
     );
   });
 
-  it('refuses a request without a token, and invokes nothing', async () => {
+  it('refuses a request without a token with 401, and records nothing', async () => {
     const before = await countItems();
 
     const response = await requestUpload(stack.endpoints.uploads, undefined, { contentType: 'image/png', contentLength: 10 });
@@ -121,7 +121,7 @@ describe('the local stack, end to end, as a user', () => {
     expect(await countItems()).toBe(before);
   });
 
-  it('refuses a forged token signed with another key under the pool key id, and invokes nothing', async () => {
+  it('refuses a forged token signed with another key under the pool key id with 401, and records nothing', async () => {
     const before = await countItems();
     const { privateKey } = await generateKeyPair('RS256');
     const claims = decodeJwt(accessToken);

@@ -157,6 +157,7 @@ describe(`queue semantics (maxReceiveCount ${MAX_RECEIVE_COUNT})`, () => {
     await queueIsDrained(running.stack.deadLetterQueue.url, 'the dead-letter queue');
 
     expect(await record(grant.image_id)).toEqual(done);
+    expect((await notificationsFor(grant.image_id)).map((n) => n.attributes.status)).toEqual(['DONE']);
     recordTrial({ area: 'Queue semantics', trial: 'a dead letter arriving after the image is DONE', runs: 1, outcome: 'record stays DONE, no FAILED notification' });
   });
 });

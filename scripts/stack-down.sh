@@ -2,7 +2,8 @@
 # Stops the local stack and removes its containers, network and volumes. Images are kept.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-env_file=()
-[ -f .local/images.env ] && env_file=(--env-file .local/images.env)
-docker compose "${env_file[@]}" down --volumes --remove-orphans --timeout 5
-rm -f .local/stack.json
+compose=(docker compose)
+[ -f .env ] && compose+=(--env-file .env)
+[ -f .local/images.env ] && compose+=(--env-file .local/images.env)
+"${compose[@]}" down --volumes --remove-orphans --timeout 5
+rm -f "${STACK_DIR:-.local}/stack.json"

@@ -11,14 +11,20 @@ step() { printf '\n==> %s (%ss)\n' "$*" "$(( $(date +%s) - started ))" >&2; }
 step "Set-up: Node dependencies, Docker engine and compose, images (scripts/setup.sh)"
 bash scripts/setup.sh
 
+# Giving --env-file replaces compose's default .env, so both are named: the user's settings first,
+# then the images chosen by resolve-images.sh.
+compose=(docker compose)
+[ -f .env ] && compose+=(--env-file .env)
+compose+=(--env-file .local/images.env)
+
 step "Starting the stack (docker compose up --build --wait)"
-if ! docker compose --env-file .local/images.env up --detach --build --wait --wait-timeout 600; then
-  docker compose --env-file .local/images.env ps --all >&2 || true
-  docker compose --env-file .local/images.env logs --tail 40 >&2 || true
+if ! "${compose[@]}" up --detach --build --wait --wait-timeout 600; then
+  "${compose[@]}" ps --all >&2 || true
+  "${compose[@]}" logs --tail 40 >&2 || true
   echo "The stack did not become healthy; the logs above say which service failed." >&2
   exit 1
 fi
-docker compose --env-file .local/images.env ps
+"${compose[@]}" ps
 
 step "Demo"
 npx ts-node --transpile-only src/local/demo.ts

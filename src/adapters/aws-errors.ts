@@ -65,10 +65,6 @@ export function errorName(error: unknown): string {
   return error instanceof Error ? error.name : typeof error;
 }
 
-export function httpStatusOf(error: unknown): number | undefined {
-  return (error as SdkErrorShape | undefined)?.$metadata?.httpStatusCode;
-}
-
 /** Wraps an SDK failure as a DependencyError naming the service and operation. */
 export function dependencyError(service: string, operation: string, error: unknown): DependencyError {
   const name = errorName(error);

@@ -98,16 +98,23 @@ describe('DynamoDbImageRepository', () => {
     await expect(repository().finish(done)).resolves.toBe(false);
   });
 
-  it('marks an existing item as notified', async () => {
+  it('marks the notification of a state as sent, only while the item still has that state', async () => {
     dynamo.on(UpdateItemCommand).resolves({});
 
-    await repository().markNotified('img-1', '2026-11-23T12:00:06.000Z');
+    await repository().markNotified('img-1', 'DONE', '2026-11-23T12:00:06.000Z');
 
     expect(dynamo.commandCalls(UpdateItemCommand)[0]!.args[0].input).toMatchObject({
       UpdateExpression: 'SET notifiedAt = :notifiedAt',
-      ConditionExpression: 'attribute_exists(imageId)',
-      ExpressionAttributeValues: marshall({ ':notifiedAt': '2026-11-23T12:00:06.000Z' }),
+      ConditionExpression: '#status = :status',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: marshall({ ':notifiedAt': '2026-11-23T12:00:06.000Z', ':status': 'DONE' }),
     });
+  });
+
+  it('leaves the mark alone when the item moved to another state meanwhile', async () => {
+    dynamo.on(UpdateItemCommand).rejects(new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata }));
+
+    await expect(repository().markNotified('img-1', 'FAILED', 'now')).resolves.toBeUndefined();
   });
 
   it.each([
@@ -120,6 +127,6 @@ describe('DynamoDbImageRepository', () => {
 
     await expect(repository().finish(done)).rejects.toMatchObject({ name: 'DependencyError', retryable });
     await expect(repository().get('img-1')).rejects.toMatchObject({ name: 'DependencyError', retryable, operation: 'GetItem' });
-    await expect(repository().markNotified('img-1', 'now')).rejects.toMatchObject({ name: 'DependencyError', retryable });
+    await expect(repository().markNotified('img-1', 'DONE', 'now')).rejects.toMatchObject({ name: 'DependencyError', retryable });
   });
 });

@@ -6,7 +6,7 @@ import {
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
-import type { FinishedImage, ImageRecord, ImageRepository, PendingImage } from '../ports/image-repository';
+import type { FinishedImage, ImageRecord, ImageRepository, ImageStatus, PendingImage } from '../ports/image-repository';
 import { dependencyError, errorName } from './aws-errors';
 
 // Fields written by a final state; any of them not set by the new state is removed, so a FAILED
@@ -91,18 +91,22 @@ export class DynamoDbImageRepository implements ImageRepository {
     }
   }
 
-  async markNotified(imageId: string, notifiedAt: string): Promise<void> {
+  async markNotified(imageId: string, status: ImageStatus, notifiedAt: string): Promise<void> {
     try {
       await this.client.send(
         new UpdateItemCommand({
           TableName: this.tableName,
           Key: marshall({ imageId }),
           UpdateExpression: 'SET notifiedAt = :notifiedAt',
-          ConditionExpression: 'attribute_exists(imageId)',
-          ExpressionAttributeValues: marshall({ ':notifiedAt': notifiedAt }),
+          // Only the state that was announced: if the image moved on meanwhile (FAILED → DONE), the
+          // new state's notification is still owed and must not look sent.
+          ConditionExpression: '#status = :status',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: marshall({ ':notifiedAt': notifiedAt, ':status': status }),
         }),
       );
     } catch (error) {
+      if (error instanceof ConditionalCheckFailedException || errorName(error) === 'ConditionalCheckFailedException') return;
       throw dependencyError('DynamoDB', 'UpdateItem', error);
     }
   }

@@ -28,10 +28,19 @@ describe('S3ObjectStore.read', () => {
     await expect(store().read('k', { maxBytes: 10 })).rejects.toMatchObject({ reason: 'TOO_LARGE' });
   });
 
-  it('cuts off a body that turns out longer than the limit', async () => {
-    s3.on(GetObjectCommand).resolves({ Body: body(Buffer.alloc(6), Buffer.alloc(6)) });
+  it('cuts off a body that turns out longer than the limit, leaving the rest unread', async () => {
+    let chunksRead = 0;
+    const endless = new Readable({
+      read() {
+        chunksRead += 1;
+        this.push(Buffer.alloc(6));
+      },
+    });
+    s3.on(GetObjectCommand).resolves({ Body: sdkStreamMixin(endless) });
 
     await expect(store().read('k', { maxBytes: 10 })).rejects.toMatchObject({ reason: 'TOO_LARGE' });
+    expect(endless.destroyed).toBe(true);
+    expect(chunksRead).toBeLessThan(10);
   });
 
   it('reports a missing key as ORIGINAL_NOT_FOUND', async () => {

@@ -16,7 +16,7 @@ import type {
   PresignPutRequest,
   UploadUrlSigner,
 } from '../ports/object-store';
-import { dependencyError, errorName, httpStatusOf } from './aws-errors';
+import { dependencyError, errorName } from './aws-errors';
 
 /** One S3 bucket. */
 export class S3ObjectStore implements ObjectReader, ObjectWriter, ObjectLister {
@@ -30,18 +30,19 @@ export class S3ObjectStore implements ObjectReader, ObjectWriter, ObjectLister {
     try {
       response = await this.client.send(new GetObjectCommand({ Bucket: this.bucketName, Key: key }));
     } catch (error) {
-      if (error instanceof NoSuchKey || errorName(error) === 'NoSuchKey' || httpStatusOf(error) === 404) {
+      // NoSuchKey only: another 404 (NoSuchBucket, a wrong endpoint) is a deployment fault to retry.
+      if (error instanceof NoSuchKey || errorName(error) === 'NoSuchKey') {
         throw new ImageRejectedError('ORIGINAL_NOT_FOUND', `s3://${this.bucketName}/${key} does not exist.`, { cause: error });
       }
       throw dependencyError('S3', 'GetObject', error);
     }
     const tooLarge = () =>
       new ImageRejectedError('TOO_LARGE', `s3://${this.bucketName}/${key} is larger than ${options.maxBytes} bytes.`);
+    const body = response.Body as (AsyncIterable<Uint8Array> & { destroy?: () => void }) | undefined;
     if ((response.ContentLength ?? 0) > options.maxBytes) {
-      response.Body?.transformToWebStream().cancel().catch(() => undefined);
+      body?.destroy?.();
       throw tooLarge();
     }
-    const body = response.Body as AsyncIterable<Uint8Array> | undefined;
     if (!body) return Buffer.alloc(0);
     // Stream with a running count so a body larger than announced is cut off, never buffered.
     const chunks: Uint8Array[] = [];
@@ -50,7 +51,7 @@ export class S3ObjectStore implements ObjectReader, ObjectWriter, ObjectLister {
       for await (const chunk of body) {
         received += chunk.length;
         if (received > options.maxBytes) {
-          (body as { destroy?: () => void }).destroy?.();
+          body.destroy?.();
           throw tooLarge();
         }
         chunks.push(chunk);

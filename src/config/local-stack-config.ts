@@ -116,7 +116,7 @@ export function loadProvisionConfig(env: Env = process.env): Readonly<ProvisionC
       password: reader.required('DEMO_PASSWORD', (value) => (value.length >= 8 ? undefined : 'must be at least 8 characters')),
       email: reader.optional('DEMO_EMAIL') ?? 'demo@example.com',
     },
-    stackFile: reader.optional('STACK_FILE') ?? '.local/stack.json',
+    stackFile: stackFile(reader),
     hostUrls: {
       gateway: reader.optional('HOST_GATEWAY_URL', checkUrl) ?? 'http://localhost:3000',
       localstack: reader.optional('HOST_LOCALSTACK_URL', checkUrl) ?? 'http://localhost:4566',
@@ -141,13 +141,15 @@ export interface DemoConfig {
  * from `.env.example`: the same files docker compose hands to provisioning.
  */
 export function loadDemoConfig(env: Env = process.env, readFile: (path: string) => string | undefined = readOptionalFile): Readonly<DemoConfig> {
-  const fromFiles = { ...parseDotEnv(readFile('.env.example') ?? ''), ...parseDotEnv(readFile('.env') ?? '') };
-  const reader = new EnvReader({ ...fromFiles, ...env });
+  const settings = { ...parseDotEnv(readFile('.env.example') ?? ''), ...parseDotEnv(readFile('.env') ?? ''), ...env };
+  const reader = new EnvReader(settings);
   return reader.finish({
-    stackFile: reader.optional('STACK_FILE') ?? '.local/stack.json',
+    stackFile: stackFile(reader),
     username: reader.required('DEMO_USERNAME'),
     password: reader.required('DEMO_PASSWORD'),
-    metricsFunctionUrl: reader.optional('HOST_METRICS_FUNCTION_URL', checkUrl) ?? `http://localhost:${env.METRICS_FUNCTION_PORT ?? '9003'}`,
+    metricsFunctionUrl:
+      reader.optional('HOST_METRICS_FUNCTION_URL', checkUrl) ??
+      `http://localhost:${reader.integer('METRICS_FUNCTION_PORT', { default: 9003, min: 1, max: 65535 })}`,
     timeoutSeconds: reader.integer('DEMO_TIMEOUT_SECONDS', { default: 90, min: 1, max: 3600 }),
   });
 }
@@ -173,6 +175,11 @@ function readOptionalFile(path: string): string | undefined {
 }
 
 export function loadRetryConfig(env: Env = process.env): Readonly<{ stackFile: string }> {
-  const reader = new EnvReader(env);
-  return reader.finish({ stackFile: reader.optional('STACK_FILE') ?? '.local/stack.json' });
+  const reader = new EnvReader({ ...parseDotEnv(readOptionalFile('.env') ?? ''), ...env });
+  return reader.finish({ stackFile: stackFile(reader) });
+}
+
+/** STACK_FILE, else stack.json in STACK_DIR (where docker-compose.yml mounts it), else in .local. */
+function stackFile(reader: EnvReader): string {
+  return reader.optional('STACK_FILE') ?? `${reader.optional('STACK_DIR') ?? '.local'}/stack.json`;
 }

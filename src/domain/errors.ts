@@ -34,7 +34,6 @@ export class RequestError extends AppError {
 /** Why an uploaded object will never become a processed image. Recorded as REJECTED. */
 export type RejectionReason =
   | 'INVALID_KEY'
-  | 'UNEXPECTED_BUCKET'
   | 'ORIGINAL_NOT_FOUND'
   | 'EMPTY_FILE'
   | 'TOO_LARGE'
@@ -52,6 +51,13 @@ export class ImageRejectedError extends AppError {
     options?: { cause?: unknown },
   ) {
     super(message, reason, false, options);
+  }
+}
+
+/** The deployment does not fit together (for example a queue fed by an unexpected bucket). */
+export class MisconfigurationError extends AppError {
+  constructor(message: string) {
+    super(message, 'MISCONFIGURATION', false);
   }
 }
 

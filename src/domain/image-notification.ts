@@ -1,7 +1,10 @@
-import type { ImageRecord } from '../ports/image-repository';
-import type { ImageNotification } from '../ports/notifier';
+import type { Clock } from '../ports/clock';
+import type { ImageRecord, ImageRepository } from '../ports/image-repository';
+import type { ImageNotification, Notifier } from '../ports/notifier';
 
-const SUBJECT_MAX_LENGTH = 100; // SNS Subject limit: ASCII, at most 100 characters.
+// SNS: "Subjects must be ASCII text ... and must be less than 100 characters long."
+// https://docs.aws.amazon.com/sns/latest/api/API_Publish.html
+const SUBJECT_MAX_LENGTH = 99;
 
 /** The notification for an image in a final state, derived from its record alone. */
 export function notificationFor(record: ImageRecord): ImageNotification | undefined {
@@ -40,4 +43,19 @@ export function notificationFor(record: ImageRecord): ImageNotification | undefi
 export function subject(text: string): string {
   const ascii = text.replace(/[^\x20-\x7e]/g, '?');
   return ascii.length <= SUBJECT_MAX_LENGTH ? ascii : `${ascii.slice(0, SUBJECT_MAX_LENGTH - 3)}...`;
+}
+
+/**
+ * Publishes the notification of a record in a final state, then notes that it went out, on
+ * condition that the record still has the state that was announced. A retry after a failure between
+ * the two publishes again: at least once, never zero times.
+ */
+export async function notifyOutcome(
+  deps: { readonly notifier: Notifier; readonly images: ImageRepository; readonly clock: Clock },
+  record: ImageRecord,
+): Promise<void> {
+  const notification = notificationFor(record);
+  if (!notification) return;
+  await deps.notifier.publish(notification);
+  await deps.images.markNotified(record.imageId, record.status, deps.clock.now().toISOString());
 }

@@ -150,8 +150,13 @@ async function renderOne(image: sharp.Sharp, spec: OutputSpec): Promise<Rendered
   return { key: spec.key, body: data, width: info.width, height: info.height, format: spec.format, bytes: data.length };
 }
 
+/**
+ * What a libvips failure means. Running out of memory or threads says nothing about the image: it
+ * is rethrown as is, so the message is retried rather than the image rejected for good.
+ */
 function decodeFailure(cause: unknown): ImageRejectedError {
   const detail = cause instanceof Error ? cause.message.split('\n')[0] ?? '' : String(cause);
+  if (/out of memory|cannot allocate|unable to create thread|ENOMEM/i.test(detail)) throw cause;
   if (/pixel limit/i.test(detail)) {
     return new ImageRejectedError('PIXEL_LIMIT_EXCEEDED', 'The image exceeds the pixel limit.', { cause });
   }

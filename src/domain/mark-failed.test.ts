@@ -42,17 +42,28 @@ describe('markFailed', () => {
     ]);
   });
 
-  it.each(['DONE', 'REJECTED'] as const)('never replaces %s (a late dead letter changes nothing)', async (status) => {
+  const finished = (status: 'DONE' | 'REJECTED') =>
+    status === 'DONE'
+      ? ({ status, imageId: IMAGE, userId: USER, originalS3Key: KEY, processedS3Key: 'p', renditions: [], width: 1, height: 1, format: 'png', bytes: 1, processedAt: 'x' } as const)
+      : ({ status, imageId: IMAGE, userId: USER, originalS3Key: KEY, rejectionReason: 'NOT_AN_IMAGE', rejectionMessage: 'm', processedAt: 'x' } as const);
+
+  it.each(['DONE', 'REJECTED'] as const)('never replaces %s, and sends nothing more when its notification went out', async (status) => {
     const { deps, images, notifier } = setup();
-    await images.finish(
-      status === 'DONE'
-        ? { status, imageId: IMAGE, userId: USER, originalS3Key: KEY, processedS3Key: 'p', renditions: [], width: 1, height: 1, format: 'png', bytes: 1, processedAt: 'x' }
-        : { status, imageId: IMAGE, userId: USER, originalS3Key: KEY, rejectionReason: 'NOT_AN_IMAGE', rejectionMessage: 'm', processedAt: 'x' },
-    );
+    await images.finish(finished(status));
+    await images.markNotified(IMAGE, status, 'earlier');
 
     expect(await markFailed(deps, { bucketName: 'originals', key: KEY }, 5)).toBe('ALREADY_FINISHED');
     expect(images.records.get(IMAGE)?.status).toBe(status);
     expect(notifier.published).toHaveLength(0);
+  });
+
+  it.each(['DONE', 'REJECTED'] as const)('sends the owed notification of a %s image whose notification kept failing', async (status) => {
+    const { deps, images, notifier } = setup();
+    await images.finish(finished(status));
+
+    expect(await markFailed(deps, { bucketName: 'originals', key: KEY }, 6)).toBe('ALREADY_FINISHED');
+    expect(images.records.get(IMAGE)).toMatchObject({ status, notifiedAt: expect.any(String) });
+    expect(notifier.published).toEqual([expect.objectContaining({ status, imageId: IMAGE })]);
   });
 
   it('ignores an event for an object outside the upload layout', async () => {

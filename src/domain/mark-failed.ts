@@ -1,5 +1,5 @@
 import { parseOriginalKey } from './image-key';
-import { notificationFor } from './image-notification';
+import { notifyOutcome } from './image-notification';
 import type { CreatedObject } from './storage-event';
 import type { Clock } from '../ports/clock';
 import type { FailedImage, ImageRepository } from '../ports/image-repository';
@@ -18,10 +18,11 @@ export type MarkFailedOutcome = 'FAILED' | 'ALREADY_FINISHED' | 'NOT_AN_UPLOAD';
 
 /**
  * For an upload whose message reached the dead-letter queue: records FAILED (never over DONE or
- * REJECTED) and tells subscribers, once. Redriving the message later may still turn FAILED into
- * DONE or REJECTED.
+ * REJECTED) and tells subscribers, once. An image that did reach DONE or REJECTED but whose
+ * notification kept failing gets that notification now. Retrying later may still turn FAILED into
+ * DONE or REJECTED. `receiveCount` is SQS's ApproximateReceiveCount, which keeps counting across
+ * the move to the DLQ.
  */
-/** `receiveCount`: SQS's ApproximateReceiveCount, which keeps counting across the move to the DLQ. */
 export async function markFailed(deps: MarkFailedDeps, object: CreatedObject, receiveCount: number): Promise<MarkFailedOutcome> {
   const parts = object.bucketName === deps.originalsBucketName ? parseOriginalKey(object.key) : undefined;
   if (!parts) {
@@ -29,8 +30,10 @@ export async function markFailed(deps: MarkFailedDeps, object: CreatedObject, re
     return 'NOT_AN_UPLOAD';
   }
   const existing = await deps.images.get(parts.imageId);
-  if (existing && (existing.status === 'DONE' || existing.status === 'REJECTED')) return 'ALREADY_FINISHED';
-  if (existing?.status === 'FAILED' && existing.notifiedAt !== undefined) return 'ALREADY_FINISHED';
+  if (existing && existing.status !== 'PENDING' && (existing.status !== 'FAILED' || existing.notifiedAt !== undefined)) {
+    if (existing.notifiedAt === undefined) await notifyOutcome(deps, existing);
+    return 'ALREADY_FINISHED';
+  }
   const failed: FailedImage = {
     status: 'FAILED',
     imageId: parts.imageId,
@@ -40,10 +43,7 @@ export async function markFailed(deps: MarkFailedDeps, object: CreatedObject, re
     processedAt: deps.clock.now().toISOString(),
   };
   if (!(await deps.images.finish(failed))) return 'ALREADY_FINISHED';
-  const notification = notificationFor({ ...existing, ...failed });
-  if (notification) {
-    await deps.notifier.publish(notification);
-    await deps.images.markNotified(parts.imageId, deps.clock.now().toISOString());
-  }
+  const { notifiedAt: _previous, ...stored } = { ...existing, ...failed };
+  await notifyOutcome(deps, stored);
   return 'FAILED';
 }

@@ -132,6 +132,42 @@ describe('measureStorage', () => {
     );
   });
 
+  it('stops a listing whose page does not come in time, instead of running past the reserve', async () => {
+    // A lister whose request hangs until aborted, like a slow ListObjectsV2.
+    const hanging: ObjectLister = {
+      async *listPages(options) {
+        await new Promise((_resolve, reject) => options.signal?.addEventListener('abort', () => reject(new Error('aborted'))));
+        yield [];
+      },
+    };
+    const { deps, metrics } = setup({ originals: bucketWith({}) });
+    let remainingMs = 1100;
+
+    const outcome = await measureStorage({ ...deps, listerFor: () => hanging }, { remainingTimeMs: () => (remainingMs -= 1) });
+
+    expect(outcome).toMatchObject({ status: 'OUT_OF_TIME' });
+    expect(metrics.calls).toHaveLength(0);
+  });
+
+  it('does not start listing when the invocation begins inside the reserve', async () => {
+    const store = bucketWith(variedKeys());
+    let pagesListed = 0;
+    const counting: ObjectLister = {
+      async *listPages(options) {
+        for await (const page of store.listPages(options)) {
+          pagesListed += 1;
+          yield page;
+        }
+      },
+    };
+    const { deps } = setup({ originals: store });
+
+    const outcome = await measureStorage({ ...deps, listerFor: () => counting }, { remainingTimeMs: () => 500 });
+
+    expect(outcome).toMatchObject({ status: 'OUT_OF_TIME', objectsCounted: 0 });
+    expect(pagesListed).toBe(0);
+  });
+
   it('publishes nothing when a listing fails, and says which call failed', async () => {
     const store = bucketWith(variedKeys());
     store.faults.failNext();

@@ -56,8 +56,9 @@ class OutOfTime extends Error {}
 
 /**
  * Counts the objects and bytes of every configured bucket and publishes them in one call.
- * Pages are summed as they arrive (no key is kept). If the Lambda's remaining time runs short, all
- * listings stop and nothing is published, rather than publishing a partial count as a real one.
+ * Pages are summed as they arrive (no key is kept). When the Lambda's remaining time falls to the
+ * reserve, every listing stops at once (requests in flight included) and nothing is published,
+ * rather than publishing a partial count as a real one.
  */
 export async function measureStorage(
   deps: MeasureStorageDeps,
@@ -69,20 +70,30 @@ export async function measureStorage(
   const abort = new AbortController();
   let objectsCounted = 0;
   let partitionsDone = 0;
+  let outOfTime = false;
+  const stopForTime = () => {
+    outOfTime = true;
+    abort.abort();
+  };
+  // Also while a page is on its way: a slow request must not carry the run past the reserve.
+  const deadline = setTimeout(stopForTime, Math.max(0, input.remainingTimeMs() - policy.reserveMs));
 
   const countRange = async (task: { bucketName: string; range: KeyRange }) => {
     let objectCount = 0;
     let totalBytes = 0;
     const { startAfter, endAt } = task.range;
     const lister = deps.listerFor(task.bucketName);
+    if (input.remainingTimeMs() < policy.reserveMs) stopForTime();
+    if (abort.signal.aborted) throw new OutOfTime();
     listing: for await (const page of lister.listPages({ ...(startAfter !== undefined ? { startAfter } : {}), signal: abort.signal })) {
       for (const object of page) {
         if (endAt !== undefined && compareKeys(object.key, endAt) > 0) break listing;
         objectCount += 1;
+        objectsCounted += 1;
         totalBytes += object.sizeBytes;
       }
-      objectsCounted += page.length;
-      if (abort.signal.aborted || input.remainingTimeMs() < policy.reserveMs) throw new OutOfTime();
+      if (input.remainingTimeMs() < policy.reserveMs) stopForTime();
+      if (abort.signal.aborted) throw new OutOfTime();
     }
     partitionsDone += 1;
     return { bucketName: task.bucketName, objectCount, totalBytes };
@@ -99,7 +110,8 @@ export async function measureStorage(
   try {
     counts = await mapWithConcurrency(tasks, policy.maxParallelListings, countRangeOrStopAll);
   } catch (error) {
-    if (!(error instanceof OutOfTime)) throw error;
+    // Out of time wins over the errors of the listings it cut short; any other first error is thrown.
+    if (!outOfTime) throw error;
     const partitionsUnfinished = tasks.length - partitionsDone;
     deps.logger.error('storage measurement stopped: not enough time left, nothing published', {
       objectsCounted,
@@ -108,6 +120,8 @@ export async function measureStorage(
       remainingMs: input.remainingTimeMs(),
     });
     return { status: 'OUT_OF_TIME', objectsCounted, partitionsUnfinished };
+  } finally {
+    clearTimeout(deadline);
   }
 
   const usage = policy.bucketNames.map((bucketName) => {

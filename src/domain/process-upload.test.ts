@@ -183,7 +183,6 @@ describe('processUpload', () => {
   it.each([
     ['a key outside the layout', ORIGINALS, `user-uploads/${USER}/../${IMAGE}.jpg`, 'INVALID_KEY'],
     ['a key with another extension', ORIGINALS, `user-uploads/${USER}/${IMAGE}.svg`, 'INVALID_KEY'],
-    ['an object in another bucket', 'someone-elses-bucket', KEY, 'UNEXPECTED_BUCKET'],
   ])('reports %s as REJECTED without reading it or recording anything', async (_case, bucketName, key, reason) => {
     const env = setup();
     env.originals.put(key, await images.jpeg());
@@ -199,11 +198,22 @@ describe('processUpload', () => {
     expect(env.notifier.published[0]).not.toHaveProperty('imageId');
   });
 
+  it('does not acknowledge an event from a bucket it is not configured for: a deployment fault for the DLQ', async () => {
+    const env = setup();
+    env.originals.put(KEY, await images.jpeg());
+
+    await expect(processUpload(env.deps, { bucketName: 'someone-elses-bucket', key: KEY })).rejects.toMatchObject({ code: 'MISCONFIGURATION' });
+    expect(env.originals.reads).toBe(0);
+    expect(env.repository.records.size).toBe(0);
+    expect(env.notifier.published).toHaveLength(0);
+  });
+
   describe('when a dependency fails part-way, a retry finishes the job exactly once', () => {
     it.each([
       ['S3 GetObject', (env: ReturnType<typeof setup>) => env.originals.faults.failNext()],
       ['S3 PutObject', (env: ReturnType<typeof setup>) => env.processed.faults.failNext()],
-      ['DynamoDB', (env: ReturnType<typeof setup>) => env.repository.faults.failNext()],
+      ['DynamoDB GetItem', (env: ReturnType<typeof setup>) => env.repository.faults.failNext(1, 'GetItem')],
+      ['DynamoDB UpdateItem (the final state)', (env: ReturnType<typeof setup>) => env.repository.faults.failNext(1, 'UpdateItem')],
       ['SNS', (env: ReturnType<typeof setup>) => env.notifier.faults.failNext()],
     ])('%s', async (_service, inject) => {
       const env = setup();
@@ -224,12 +234,12 @@ describe('processUpload', () => {
       const object = await withPendingUpload(env, await images.jpeg());
       const markNotified = env.repository.markNotified.bind(env.repository);
       let failMark = true;
-      env.repository.markNotified = async (imageId, at) => {
+      env.repository.markNotified = async (imageId, status, at) => {
         if (failMark) {
           failMark = false;
           throw new DependencyError('DynamoDB', 'UpdateItem', true, 'injected');
         }
-        return markNotified(imageId, at);
+        return markNotified(imageId, status, at);
       };
 
       await expect(processUpload(env.deps, object)).rejects.toBeInstanceOf(DependencyError);

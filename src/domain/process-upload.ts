@@ -1,7 +1,7 @@
-import { ImageRejectedError } from './errors';
+import { ImageRejectedError, MisconfigurationError } from './errors';
 import type { ImageFormat, OutputFormat } from './image-format';
 import { parseOriginalKey, renditionKey, thumbnailKey } from './image-key';
-import { notificationFor, subject } from './image-notification';
+import { notifyOutcome, subject } from './image-notification';
 import { type DecodeLimits, type OutputSpec, renderImage } from './image-pipeline';
 import type { CreatedObject } from './storage-event';
 import type { Clock } from '../ports/clock';
@@ -47,14 +47,21 @@ export type ProcessOutcome = 'DONE' | 'REJECTED' | 'ALREADY_FINISHED';
  */
 export async function processUpload(deps: ProcessUploadDeps, object: CreatedObject): Promise<ProcessOutcome> {
   const { policy } = deps;
-  const parts = object.bucketName === policy.originalsBucketName ? parseOriginalKey(object.key) : undefined;
+  if (object.bucketName !== policy.originalsBucketName) {
+    // The queue is wired to a bucket this function is not configured for: a deployment fault. Not
+    // acknowledged, so the message is retried and kept in the dead-letter queue, where the alarm sees it.
+    throw new MisconfigurationError(
+      `An event from bucket "${object.bucketName}" reached a processor configured for "${policy.originalsBucketName}".`,
+    );
+  }
+  const parts = parseOriginalKey(object.key);
   if (!parts) {
     await rejectUnknownObject(deps, object);
     return 'REJECTED';
   }
   const existing = await deps.images.get(parts.imageId);
   if (existing && (existing.status === 'DONE' || existing.status === 'REJECTED')) {
-    if (existing.notifiedAt === undefined) await notify(deps, existing);
+    if (existing.notifiedAt === undefined) await notifyOutcome(deps, existing);
     return 'ALREADY_FINISHED';
   }
   const identity = { imageId: parts.imageId, userId: parts.userId, originalS3Key: object.key };
@@ -128,24 +135,18 @@ async function finish(
   existing: ImageRecord | undefined,
 ): Promise<boolean> {
   if (!(await deps.images.finish(image))) return false;
-  await notify(deps, { ...existing, ...image });
+  const { notifiedAt: _previous, ...stored } = { ...existing, ...image };
+  await notifyOutcome(deps, stored);
   return true;
 }
 
-async function notify(deps: ProcessUploadDeps, record: ImageRecord): Promise<void> {
-  const notification = notificationFor(record);
-  if (!notification) return;
-  await deps.notifier.publish(notification);
-  await deps.images.markNotified(record.imageId, deps.clock.now().toISOString());
-}
-
 /**
- * An object outside `user-uploads/<userId>/<imageId>.<ext>` (or in another bucket) was never
- * issued by our upload function. There is no image id to record it under, so it is reported and
- * the message acknowledged; the object itself is left alone.
+ * An object outside `user-uploads/<userId>/<imageId>.<ext>` was never issued by our upload
+ * function. There is no image id to record it under, so it is reported and the message
+ * acknowledged; the object itself is left alone.
  */
 async function rejectUnknownObject(deps: ProcessUploadDeps, object: CreatedObject): Promise<void> {
-  const reason = object.bucketName === deps.policy.originalsBucketName ? 'INVALID_KEY' : 'UNEXPECTED_BUCKET';
+  const reason = 'INVALID_KEY';
   deps.logger.warn('object outside the upload layout ignored', { bucketName: object.bucketName, key: object.key, reason });
   await deps.notifier.publish({
     subject: subject(`Upload rejected (${reason}): ${object.key}`),

@@ -79,6 +79,14 @@ async function main(): Promise<void> {
       signal: stop.signal,
     }),
   ];
+  // A loop that dies would leave uploads unprocessed behind a healthy-looking gateway: exit instead,
+  // and let the container restart (docker-compose.yml: restart: on-failure).
+  for (const loop of loops) {
+    loop.catch((error: unknown) => {
+      logger.error('gateway loop failed; exiting', { error });
+      process.exit(1);
+    });
+  }
   logger.info('gateway ready', {
     port: config.port,
     issuer,

@@ -76,8 +76,14 @@ describe('JWT authorizer', () => {
     expect(await refusal(`Bearer ${await sign(accessClaims(), { kid: 'other' })}`)).toBe('no key of the issuer matches the token');
   });
 
+  it('refuses a token without a key id, even when signed by the pool key', async () => {
+    const noKid = await new SignJWT(accessClaims()).setProtectedHeader({ alg: 'RS256' }).sign(k.pool.privateKey);
+
+    expect(await refusal(`Bearer ${noKid}`)).toBe('the token names no key (kid)');
+  });
+
   it('refuses alg "none"', async () => {
-    const unsigned = `${b64({ alg: 'none', typ: 'JWT' })}.${b64(accessClaims())}.`;
+    const unsigned = `${b64({ alg: 'none', typ: 'JWT', kid: 'pool-key' })}.${b64(accessClaims())}.`;
     expect(await refusal(`Bearer ${unsigned}`)).toMatch(/algorithm is not allowed|malformed/);
   });
 

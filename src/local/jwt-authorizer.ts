@@ -1,4 +1,4 @@
-import { errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { decodeProtectedHeader, errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 
 export interface JwtAuthorizerOptions {
   /** The user pool's issuer, e.g. `http://cognito:9229/local_abc` or `https://cognito-idp.<region>.amazonaws.com/<poolId>`. */
@@ -22,7 +22,8 @@ export class UnauthorizedError extends Error {
 
 /**
  * What API Gateway's HTTP API JWT authorizer checks, plus `token_use`: the token from
- * `Authorization: Bearer <token>`, an RSA signature by a key of the pool's JWKS, `iss`, `aud` or
+ * `Authorization: Bearer <token>`, a `kid` naming a key of the pool's JWKS, an RSA signature by that
+ * key, `iss`, `aud` or
  * (when `aud` is absent) `client_id`, `exp`, `nbf` and `iat`.
  * https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-jwt-authorizer.html
  */
@@ -34,6 +35,9 @@ export function createJwtAuthorizer(options: JwtAuthorizerOptions) {
     if (!token) throw new UnauthorizedError('the request has no bearer token');
     let payload: JWTPayload;
     try {
+      // API Gateway requires a kid that names a key of the issuer's JWKS; jose would otherwise try
+      // the only key of a one-key set.
+      if (typeof protectedHeaderOf(token).kid !== 'string') throw new UnauthorizedError('the token names no key (kid)');
       ({ payload } = await jwtVerify(token, options.keys, {
         issuer: options.issuer,
         // Only RSA, as API Gateway: `alg: none`, HMAC tricks and the rest fail here.
@@ -43,6 +47,7 @@ export function createJwtAuthorizer(options: JwtAuthorizerOptions) {
         ...(options.now ? { currentDate: options.now() } : {}),
       }));
     } catch (error) {
+      if (error instanceof UnauthorizedError) throw error;
       throw new UnauthorizedError(describe(error));
     }
     const nowSeconds = Math.floor((options.now?.() ?? new Date()).getTime() / 1000);
@@ -59,6 +64,14 @@ export function createJwtAuthorizer(options: JwtAuthorizerOptions) {
     }
     return payload;
   };
+}
+
+function protectedHeaderOf(token: string) {
+  try {
+    return decodeProtectedHeader(token);
+  } catch {
+    throw new UnauthorizedError('the token is malformed');
+  }
 }
 
 function describe(error: unknown): string {

@@ -19,6 +19,7 @@ export function rieInvoker(baseUrl: string, options: { timeoutMs: number }): Fun
 
   const invokeNow = async (event: unknown): Promise<InvokeResult> => {
     let response: Response;
+    let text: string;
     try {
       response = await fetch(url, {
         method: 'POST',
@@ -26,10 +27,11 @@ export function rieInvoker(baseUrl: string, options: { timeoutMs: number }): Fun
         body: JSON.stringify(event),
         signal: AbortSignal.timeout(options.timeoutMs),
       });
+      // Inside the try: a connection reset or the timeout can strike while the body arrives.
+      text = await response.text();
     } catch (error) {
       return { kind: 'invoke-failed', reason: error instanceof Error ? `${error.name}: ${error.message}` : String(error) };
     }
-    const text = await response.text();
     if (!response.ok) return { kind: 'invoke-failed', reason: `HTTP ${response.status}: ${text.slice(0, 500)}` };
     let payload: unknown;
     try {

@@ -91,6 +91,9 @@ export interface ImageRepository {
    * nothing, when the stored state may not be replaced.
    */
   finish(image: FinishedImage): Promise<boolean>;
-  /** Notes that the outcome's notification went out, so a retry does not send it again. */
-  markNotified(imageId: string, notifiedAt: string): Promise<void>;
+  /**
+   * Notes that the notification of `status` went out, so a retry does not send it again. Changes
+   * nothing if the record has meanwhile moved to another state (whose notification is still owed).
+   */
+  markNotified(imageId: string, status: ImageStatus, notifiedAt: string): Promise<void>;
 }

@@ -1,6 +1,6 @@
 import { DependencyError, ImageRejectedError } from '../domain/errors';
 import type { Clock } from '../ports/clock';
-import type { FinishedImage, ImageRecord, ImageRepository, PendingImage } from '../ports/image-repository';
+import type { FinishedImage, ImageRecord, ImageRepository, ImageStatus, PendingImage } from '../ports/image-repository';
 import { JsonLogger } from '../logging/json-logger';
 import type { BucketUsage, MetricsSink } from '../ports/metrics-sink';
 import type { ImageNotification, Notifier } from '../ports/notifier';
@@ -14,15 +14,20 @@ import type {
   UploadUrlSigner,
 } from '../ports/object-store';
 
-/** Makes the next `count` calls of a fake fail the way a throttled or unreachable service does. */
+/**
+ * Makes the next `count` calls of a fake (or of one operation of it) fail the way a throttled or
+ * unreachable service does.
+ */
 export class FaultSwitch {
   private remaining = 0;
+  private operation: string | undefined;
   constructor(private readonly service: string) {}
-  failNext(count = 1): void {
+  failNext(count = 1, operation?: string): void {
     this.remaining = count;
+    this.operation = operation;
   }
   check(operation: string): void {
-    if (this.remaining > 0) {
+    if (this.remaining > 0 && (this.operation === undefined || this.operation === operation)) {
       this.remaining -= 1;
       throw new DependencyError(this.service, operation, true, `${this.service} ${operation} failed: injected fault`);
     }
@@ -97,10 +102,10 @@ export class InMemoryImageRepository implements ImageRepository {
     return true;
   }
 
-  async markNotified(imageId: string, notifiedAt: string): Promise<void> {
+  async markNotified(imageId: string, status: ImageStatus, notifiedAt: string): Promise<void> {
     this.faults.check('UpdateItem');
     const existing = this.records.get(imageId);
-    if (!existing) throw new Error(`image ${imageId} does not exist`);
+    if (existing?.status !== status) return;
     this.records.set(imageId, { ...existing, notifiedAt });
   }
 }

@@ -1,0 +1,40 @@
+import { loadDemoConfig, loadRetryConfig, parseDotEnv } from './local-stack-config';
+
+const files = (contents: Record<string, string>) => (path: string) => contents[path];
+
+describe('demo settings', () => {
+  it('read .env.example, then .env over it, then the environment over both', () => {
+    const config = loadDemoConfig(
+      { DEMO_PASSWORD: 'from-env' },
+      files({
+        '.env.example': 'DEMO_USERNAME=demo\nDEMO_PASSWORD=example\nMETRICS_FUNCTION_PORT=9003\n',
+        '.env': '# mine\nDEMO_USERNAME="alice"\nMETRICS_FUNCTION_PORT=19003\nSTACK_DIR=/tmp/stacks\n',
+      }),
+    );
+
+    expect(config).toEqual({
+      stackFile: '/tmp/stacks/stack.json',
+      username: 'alice',
+      password: 'from-env',
+      metricsFunctionUrl: 'http://localhost:19003',
+      timeoutSeconds: 90,
+    });
+  });
+
+  it('prefer an explicit STACK_FILE, and default to .local/stack.json', () => {
+    const base = { DEMO_USERNAME: 'demo', DEMO_PASSWORD: 'x' };
+    expect(loadDemoConfig({ ...base, STACK_FILE: '/x/s.json', STACK_DIR: '/y' }, files({})).stackFile).toBe('/x/s.json');
+    expect(loadDemoConfig(base, files({})).stackFile).toBe('.local/stack.json');
+    expect(loadRetryConfig({ STACK_DIR: '/y' }).stackFile).toBe('/y/stack.json');
+  });
+
+  it('report missing credentials', () => {
+    expect(() => loadDemoConfig({}, files({}))).toThrow('DEMO_USERNAME is required');
+  });
+});
+
+describe('parseDotEnv', () => {
+  it('reads KEY=VALUE lines, strips quotes and export, skips comments and blanks', () => {
+    expect(parseDotEnv('# c\n\nexport A=1\nB = "two words"\nC=\'x#y\'\nnot a line\n')).toEqual({ A: '1', B: 'two words', C: 'x#y' });
+  });
+});
