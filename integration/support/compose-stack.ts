@@ -1,12 +1,11 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DockerComposeEnvironment, type StartedDockerComposeEnvironment, Wait } from 'testcontainers';
 import { stackClients } from '../../src/config/aws-clients';
 import { loadDemoConfig } from '../../src/config/local-stack-config';
 import { readStackFile, signIn, type StackDescription } from '../../src/local/stack-client';
+import { docker, freePort } from './docker';
 import { baseImages, REPO_ROOT } from './images';
 
 /**
@@ -26,17 +25,6 @@ export interface ComposeStack {
   /** Runs docker with these arguments; throws with its output when it fails. */
   docker(...args: string[]): string;
   down(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
 }
 
 export async function startComposeStack(overrides: Record<string, string> = {}): Promise<ComposeStack> {
@@ -64,11 +52,6 @@ export async function startComposeStack(overrides: Record<string, string> = {}):
   const clients = stackClients(stack.endpoints);
   const demoUser = loadDemoConfig();
   const { accessToken, idToken } = await signIn(clients.cognito, stack.userPoolClientId, demoUser.username, demoUser.password);
-  const docker = (...args: string[]) => {
-    const result = spawnSync('docker', args, { encoding: 'utf8' });
-    if (result.status !== 0) throw new Error(`docker ${args.join(' ')} failed: ${result.stderr}`);
-    return result.stdout;
-  };
   return {
     stack,
     stackFile,

@@ -1,26 +1,9 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { docker, freePort } from '../../integration/support/docker';
 import { baseImages, FUNCTION_IMAGES } from '../../integration/support/images';
 import { median, round } from './measure';
-
-const docker = (...args: string[]) => {
-  const result = spawnSync('docker', args, { encoding: 'utf8' });
-  if (result.status !== 0) throw new Error(`docker ${args.join(' ')}: ${result.stderr}`);
-  return result.stdout.trim();
-};
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** Milliseconds from `docker run` to the first answered invocation. */
 async function coldStartMs(image: string, event: unknown, environment: Record<string, string>): Promise<number> {

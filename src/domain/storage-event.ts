@@ -73,7 +73,7 @@ function isObject(value: unknown): value is Record<string, unknown> {
  * The notification S3 sends for a created object, as the processor receives it. Used to deliver an
  * upload again (retrying a FAILED image) exactly as S3 first delivered it.
  */
-export function createdEventBody(object: { bucketName: string; key: string; region: string; at: Date }): string {
+export function createdEventBody(object: { bucketName: string; key: string; region: string; at: Date; sizeBytes?: number }): string {
   // S3 form-encodes keys in notifications: spaces as +, slashes kept.
   const key = encodeURIComponent(object.key).replace(/%20/g, '+').replace(/%2F/g, '/');
   return JSON.stringify({
@@ -84,7 +84,11 @@ export function createdEventBody(object: { bucketName: string; key: string; regi
         awsRegion: object.region,
         eventTime: object.at.toISOString(),
         eventName: 'ObjectCreated:Put',
-        s3: { s3SchemaVersion: '1.0', bucket: { name: object.bucketName, arn: `arn:aws:s3:::${object.bucketName}` }, object: { key } },
+        s3: {
+          s3SchemaVersion: '1.0',
+          bucket: { name: object.bucketName, arn: `arn:aws:s3:::${object.bucketName}` },
+          object: { key, ...(object.sizeBytes !== undefined ? { size: object.sizeBytes } : {}) },
+        },
       },
     ],
   });

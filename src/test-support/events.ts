@@ -1,3 +1,4 @@
+import { createdEventBody } from '../domain/storage-event';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, ScheduledEvent, SQSEvent, SQSRecord } from 'aws-lambda';
 
 /** Typed factories for the events AWS sends, with the fields the handlers read. */
@@ -37,25 +38,8 @@ export function apiEvent(options: {
 }
 
 /** The body S3 puts on the queue for one created object. Keys are URL-encoded as S3 does. */
-export function s3EventBody(bucketName: string, key: string, sizeBytes = 1234): string {
-  const encodedKey = encodeURIComponent(key).replace(/%20/g, '+').replace(/%2F/g, '/');
-  return JSON.stringify({
-    Records: [
-      {
-        eventVersion: '2.1',
-        eventSource: 'aws:s3',
-        awsRegion: 'us-east-1',
-        eventTime: '2026-11-23T12:00:00.000Z',
-        eventName: 'ObjectCreated:Put',
-        s3: {
-          s3SchemaVersion: '1.0',
-          bucket: { name: bucketName, arn: `arn:aws:s3:::${bucketName}` },
-          object: { key: encodedKey, size: sizeBytes, eTag: 'etag', sequencer: '0001' },
-        },
-      },
-    ],
-  });
-}
+export const s3EventBody = (bucketName: string, key: string, sizeBytes = 1234): string =>
+  createdEventBody({ bucketName, key, region: 'us-east-1', at: new Date('2026-11-23T12:00:00.000Z'), sizeBytes });
 
 export const s3TestEventBody = (bucketName: string) =>
   JSON.stringify({ Service: 'Amazon S3', Event: 's3:TestEvent', Time: '2026-11-23T12:00:00.000Z', Bucket: bucketName });
