@@ -1,6 +1,8 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+const workbenchImports = { group: ['**/workbench', '**/workbench/**'], message: 'src/ ships to AWS: it must not import the local workbench.' };
+
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'cdk.out/**', '.local/**', 'coverage/**'] },
   js.configs.recommended,
@@ -11,12 +13,28 @@ export default tseslint.config(
     },
   },
   {
+    // What ships never reaches the local workbench: it depends on src, never the reverse. The
+    // function bundles are checked too (scripts/bundle.mjs fails on any workbench/ input).
+    files: ['src/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [workbenchImports] }],
+    },
+  },
+  {
     // The domain stays pure: no AWS SDK, no environment, no console (DESIGN.md §2).
-    files: ['src/domain/**/*.ts', 'src/ports/**/*.ts'],
+    files: ['src/domain/**/*.ts'],
     ignores: ['**/*.test.ts'],
     rules: {
       'no-console': 'error',
-      'no-restricted-imports': ['error', { patterns: ['@aws-sdk/*', '../adapters/*', '../config/*'] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['@aws-sdk/*', '**/adapters/*', '**/config/*'], message: 'The domain is pure: AWS and configuration stay in adapters and config.' },
+            workbenchImports,
+          ],
+        },
+      ],
       'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'Only src/config reads process.env.' }],
       'no-restricted-globals': ['error', { name: 'Date', message: 'Use the Clock port.' }],
     },

@@ -11,9 +11,9 @@ const config: Config = {
     {
       displayName: 'unit',
       testEnvironment: 'node',
-      roots: ['<rootDir>/src'],
+      roots: ['<rootDir>/src', '<rootDir>/workbench'],
       testMatch: ['**/*.test.ts'],
-      setupFiles: ['<rootDir>/src/test-support/unit-env.ts'],
+      setupFiles: ['<rootDir>/src/test-support/sdk-env.ts'],
       transform,
     },
     {

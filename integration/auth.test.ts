@@ -1,6 +1,6 @@
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { decodeJwt, generateKeyPair, importJWK, type JWK, type JWTPayload, SignJWT } from 'jose';
-import { requestUpload } from '../src/local/stack-client';
+import { requestUpload } from '../workbench/stack-client';
 import { type ComposeStack, startComposeStack } from './support/compose-stack';
 import { recordTrial } from './support/reliability';
 

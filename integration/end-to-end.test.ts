@@ -11,7 +11,7 @@ import {
   type StackDescription,
   takeNotifications,
   type UploadGrant,
-} from '../src/local/stack-client';
+} from '../workbench/stack-client';
 import * as images from '../src/test-support/images';
 import { type ComposeStack, startComposeStack } from './support/compose-stack';
 

@@ -1,7 +1,7 @@
 import { request } from 'node:http';
 import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
-import { getImage, putObject, type UploadGrant } from '../src/local/stack-client';
+import { getImage, putObject, type UploadGrant } from '../workbench/stack-client';
 import { apiEvent } from '../src/test-support/events';
 import { type Backends, startBackends } from './support/backends';
 import { type RunningFunction, startFunction } from './support/function-container';

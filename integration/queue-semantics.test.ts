@@ -2,8 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { CreateBucketCommand, DeleteBucketCommand, DeleteObjectsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { GetQueueAttributesCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { createdEventBody } from '../src/domain/storage-event';
-import { getImage, pollUntil, putObject, requestUpload, type ReceivedNotification, takeNotifications, type UploadGrant } from '../src/local/stack-client';
-import type { ImageRecord } from '../src/ports/image-repository';
+import { getImage, pollUntil, putObject, requestUpload, type ReceivedNotification, takeNotifications, type UploadGrant } from '../workbench/stack-client';
+import type { ImageRecord } from '../src/domain/image-record';
 import * as images from '../src/test-support/images';
 import { type ComposeStack, startComposeStack } from './support/compose-stack';
 import { REPO_ROOT } from './support/images';
@@ -125,7 +125,7 @@ describe(`queue semantics (maxReceiveCount ${MAX_RECEIVE_COUNT})`, () => {
 
     // Act 2: fix the cause, run the documented command.
     await running.clients.s3.send(new CreateBucketCommand({ Bucket: bucket }));
-    const retry = spawnSync('npx', ['ts-node', '--transpile-only', 'src/ops/retry-failed.ts', grant.image_id], {
+    const retry = spawnSync('npx', ['ts-node', '--transpile-only', 'workbench/retry-failed.ts', grant.image_id], {
       cwd: REPO_ROOT,
       env: { ...process.env, STACK_FILE: running.stackFile },
       encoding: 'utf8',

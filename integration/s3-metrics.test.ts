@@ -1,6 +1,6 @@
 import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { latestBucketMetric, pollUntil } from '../src/local/stack-client';
-import { scheduledEvent } from '../src/local/schedule';
+import { latestBucketMetric, pollUntil } from '../workbench/stack-client';
+import { scheduledEvent } from '../workbench/schedule';
 import { mapWithConcurrency } from '../src/domain/concurrency';
 import { type Backends, startBackends } from './support/backends';
 import { type RunningFunction, startFunction } from './support/function-container';

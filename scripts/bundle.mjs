@@ -1,17 +1,19 @@
 // Bundles each Lambda into dist/<name>/index.js (CommonJS, handler `index.handler`), with the AWS
 // SDK inside so the function runs the SDK version we tested, not the one the runtime ships; and the
-// local-only tools (gateway, provision) the same way. sharp stays external: its native binaries
+// local workbench's tools (gateway, provision) the same way. A function bundle that includes any
+// workbench/ file fails the build. sharp stays external: its native binaries
 // are installed next to the bundle in the processor image.
 //   node scripts/bundle.mjs [name ...]      (default: everything)
 import { build } from 'esbuild';
 import { readdirSync, rmSync } from 'node:fs';
 
+const functions = readdirSync('src/functions', { withFileTypes: true })
+  .filter((entry) => entry.isDirectory())
+  .map((entry) => entry.name);
 const entries = Object.fromEntries([
-  ...readdirSync('src/functions', { withFileTypes: true })
-    .filter((entry) => entry.isDirectory())
-    .map((entry) => [entry.name, `src/functions/${entry.name}/handler.ts`]),
-  ['gateway', 'src/local/gateway.ts'],
-  ['provision', 'src/local/provision.ts'],
+  ...functions.map((name) => [name, `src/functions/${name}/handler.ts`]),
+  ['gateway', 'workbench/gateway.ts'],
+  ['provision', 'workbench/provision.ts'],
 ]);
 const only = process.argv.slice(2);
 const unknown = only.filter((name) => !(name in entries));
@@ -39,6 +41,13 @@ for (const name of selected) {
     metafile: true,
     logLevel: 'warning',
   });
+  // What ships holds no local code: a function bundle that reached the workbench fails the build
+  // (eslint forbids the import too; this also catches one that arrives through another package).
+  const local = Object.keys(result.metafile.inputs).filter((input) => input.startsWith('workbench/'));
+  if (functions.includes(name) && local.length > 0) {
+    console.error(`The ${name} bundle includes local workbench code, which must never ship: ${local.join(', ')}`);
+    process.exit(1);
+  }
   const bytes = Object.values(result.metafile.outputs).reduce((sum, output) => sum + output.bytes, 0);
   console.log(`bundled ${name} -> dist/${name}/index.js (${(bytes / 1024).toFixed(0)} KiB incl. source map) in ${Date.now() - started} ms`);
 }

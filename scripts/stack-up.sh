@@ -27,4 +27,4 @@ fi
 "${compose[@]}" ps
 
 step "Demo"
-npx ts-node --transpile-only src/local/demo.ts
+npx ts-node --transpile-only workbench/demo.ts

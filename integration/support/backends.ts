@@ -1,6 +1,6 @@
 import { LocalstackContainer, type StartedLocalStackContainer } from '@testcontainers/localstack';
 import { GenericContainer, Network, type StartedNetwork, type StartedTestContainer, Wait } from 'testcontainers';
-import { stackClients, type StackEndpoints } from '../../src/config/aws-clients';
+import { stackClients, type StackEndpoints } from '../../workbench/aws-clients';
 import { baseImages } from './images';
 
 /**

@@ -2,8 +2,8 @@ import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import sharp from 'sharp';
 import { mapWithConcurrency } from '../../src/domain/concurrency';
-import { pollUntil, putObject, requestUpload, type UploadGrant } from '../../src/local/stack-client';
-import type { ImageRecord } from '../../src/ports/image-repository';
+import { pollUntil, putObject, requestUpload, type UploadGrant } from '../../workbench/stack-client';
+import type { ImageRecord } from '../../src/domain/image-record';
 import type { ComposeStack } from './compose-stack';
 
 /** A 1280×960 photo-like JPEG (gradient and noise), about 200 KB: a typical upload. */

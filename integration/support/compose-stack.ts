@@ -2,9 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DockerComposeEnvironment, type StartedDockerComposeEnvironment, Wait } from 'testcontainers';
-import { stackClients } from '../../src/config/aws-clients';
-import { loadDemoConfig } from '../../src/config/local-stack-config';
-import { readStackFile, signIn, type StackDescription } from '../../src/local/stack-client';
+import { stackClients } from '../../workbench/aws-clients';
+import { loadDemoConfig } from '../../workbench/config';
+import { readStackFile, signIn, type StackDescription } from '../../workbench/stack-client';
 import { docker, freePort } from './docker';
 import { baseImages, REPO_ROOT } from './images';
 

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { GenericContainer, type StartedNetwork, type StartedTestContainer, Wait } from 'testcontainers';
-import { type FunctionInvoker, rieInvoker } from '../../src/local/rie-client';
+import { type FunctionInvoker, rieInvoker } from '../../workbench/rie-client';
 
 /** A function image running under its Runtime Interface Emulator, invoked from the test. */
 export interface RunningFunction extends FunctionInvoker {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { parseDotEnv } from '../../src/config/local-stack-config';
+import { parseDotEnv } from '../../workbench/config';
 
 export const REPO_ROOT = resolve(__dirname, '../..');
 export const IMAGES_ENV_FILE = resolve(REPO_ROOT, '.local/images.env');

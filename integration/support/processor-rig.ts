@@ -1,11 +1,13 @@
-import { CreateTableCommand, DeleteTableCommand, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
-import { CreateBucketCommand, GetObjectCommand, PutBucketNotificationConfigurationCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { CreateTopicCommand, DeleteTopicCommand, SubscribeCommand } from '@aws-sdk/client-sns';
-import { CreateQueueCommand, DeleteMessageCommand, GetQueueAttributesCommand, type Message, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
+import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { DeleteTopicCommand } from '@aws-sdk/client-sns';
+import { DeleteMessageCommand, type Message, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse } from 'aws-lambda';
-import { getImage, pollUntil, type ReceivedNotification, takeNotifications } from '../../src/local/stack-client';
-import { toSqsEvent } from '../../src/local/sqs-event-source';
-import type { ImageRecord } from '../../src/ports/image-repository';
+import { ENV, ORIGINALS_PREFIX } from '../../src/contract';
+import { getImage, pollUntil, type ReceivedNotification, takeNotifications } from '../../workbench/stack-client';
+import { provisionBuckets, provisionQueues, provisionTable, provisionTopic } from '../../workbench/provisioning';
+import { toSqsEvent } from '../../workbench/sqs-event-source';
+import type { ImageRecord } from '../../src/domain/image-record';
 import { type Backends, startBackends } from './backends';
 import { type RunningFunction, startFunction } from './function-container';
 import { FUNCTION_IMAGES } from './images';
@@ -38,38 +40,25 @@ export async function startProcessorRig(prefix: string, options: { memoryMb?: nu
   const userId = '3f1c2a4e-8b7d-4c21-9e0f-1a2b3c4d5e6f';
   const backends = await startBackends();
   const { s3, sqs, sns, dynamoDb } = backends.clients;
-  await s3.send(new CreateBucketCommand({ Bucket: names.originals }));
-  await s3.send(new CreateBucketCommand({ Bucket: names.processed }));
-  const uploadQueueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: `${prefix}-uploads`, Attributes: { VisibilityTimeout: '1' } }))).QueueUrl!;
-  const observerQueueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: `${prefix}-observer` }))).QueueUrl!;
-  const arnOf = async (QueueUrl: string) => (await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }))).Attributes!.QueueArn!;
-  await s3.send(
-    new PutBucketNotificationConfigurationCommand({
-      Bucket: names.originals,
-      NotificationConfiguration: {
-        QueueConfigurations: [
-          { QueueArn: await arnOf(uploadQueueUrl), Events: ['s3:ObjectCreated:*'], Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: 'user-uploads/' }] } } },
-        ],
-      },
-    }),
-  );
+  // The same resources provisioning creates for the local stack. The test plays the event source
+  // mapping and may receive a message many times while it looks for its own: no redrive in practice.
+  const queues = await provisionQueues(sqs, {
+    uploadQueueName: `${prefix}-uploads`,
+    deadLetterQueueName: `${prefix}-uploads-dlq`,
+    observerQueueName: `${prefix}-observer`,
+    originalsBucketName: names.originals,
+    visibilityTimeoutSeconds: 1,
+    maxReceiveCount: 1000,
+  });
+  const uploadQueueUrl = queues.uploadQueue.url;
+  const observerQueueUrl = queues.observerQueue.url;
+  await provisionBuckets(s3, { originalsBucketName: names.originals, processedBucketName: names.processed, corsAllowedOrigins: ['*'] }, queues.uploadQueue.arn);
   const topicName = `${prefix}-events`;
   let topicArn = '';
   const createTopic = async () => {
-    topicArn = (await sns.send(new CreateTopicCommand({ Name: topicName }))).TopicArn!;
-    await sns.send(new SubscribeCommand({ TopicArn: topicArn, Protocol: 'sqs', Endpoint: await arnOf(observerQueueUrl) }));
+    topicArn = await provisionTopic(sns, sqs, topicName, queues.observerQueue);
   };
-  const createTable = async () => {
-    await dynamoDb.send(
-      new CreateTableCommand({
-        TableName: names.table,
-        BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: [{ AttributeName: 'imageId', AttributeType: 'S' }],
-        KeySchema: [{ AttributeName: 'imageId', KeyType: 'HASH' }],
-      }),
-    );
-    await waitUntilTableExists({ client: dynamoDb, maxWaitTime: 30 }, { TableName: names.table });
-  };
+  const createTable = () => provisionTable(dynamoDb, names.table);
   await createTable();
   await createTopic();
   const processor = await startFunction(
@@ -77,10 +66,10 @@ export async function startProcessorRig(prefix: string, options: { memoryMb?: nu
     backends.network,
     {
       ...backends.functionEnvironment,
-      ORIGINALS_BUCKET: names.originals,
-      PROCESSED_BUCKET: names.processed,
-      IMAGES_TABLE: names.table,
-      NOTIFICATIONS_TOPIC_ARN: topicArn,
+      [ENV.originalsBucket]: names.originals,
+      [ENV.processedBucket]: names.processed,
+      [ENV.imagesTable]: names.table,
+      [ENV.notificationsTopicArn]: topicArn,
       ...options.environment,
     },
     options,
@@ -94,7 +83,7 @@ export async function startProcessorRig(prefix: string, options: { memoryMb?: nu
     userId,
     async upload(bytes, extension) {
       const id = `9b2e7c1a-4d3f-4a8b-b6c5-${String(++sequence).padStart(12, '0')}`;
-      const key = `user-uploads/${userId}/${id}.${extension}`;
+      const key = `${ORIGINALS_PREFIX}${userId}/${id}.${extension}`;
       await s3.send(new PutObjectCommand({ Bucket: names.originals, Key: key, Body: bytes }));
       const message = await pollUntil(
         async () => {

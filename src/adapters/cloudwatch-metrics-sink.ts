@@ -1,5 +1,7 @@
+import { STORAGE_METRICS } from '../contract';
 import { PutMetricDataCommand, type CloudWatchClient, type MetricDatum } from '@aws-sdk/client-cloudwatch';
-import type { BucketUsage, MetricsSink } from '../ports/metrics-sink';
+import type { MetricsSink } from '../domain/ports/metrics-sink';
+import type { BucketUsage } from '../domain/measure-storage';
 import { dependencyError } from './aws-errors';
 
 // PutMetricData takes at most 1000 datums per call; two per bucket keeps us far below.
@@ -15,10 +17,10 @@ export class CloudWatchMetricsSink implements MetricsSink {
 
   async publishBucketUsage(usage: readonly BucketUsage[], measuredAt: Date): Promise<void> {
     const data: MetricDatum[] = usage.flatMap((bucket) => {
-      const dimensions = [{ Name: 'BucketName', Value: bucket.bucketName }];
+      const dimensions = [{ Name: STORAGE_METRICS.bucketDimension, Value: bucket.bucketName }];
       return [
-        { MetricName: 'BucketSizeBytes', Unit: 'Bytes', Value: bucket.totalBytes, Dimensions: dimensions, Timestamp: measuredAt },
-        { MetricName: 'NumberOfObjects', Unit: 'Count', Value: bucket.objectCount, Dimensions: dimensions, Timestamp: measuredAt },
+        { MetricName: STORAGE_METRICS.bucketSizeBytes, Unit: 'Bytes', Value: bucket.totalBytes, Dimensions: dimensions, Timestamp: measuredAt },
+        { MetricName: STORAGE_METRICS.numberOfObjects, Unit: 'Count', Value: bucket.objectCount, Dimensions: dimensions, Timestamp: measuredAt },
       ];
     });
     if (data.length > MAX_DATUMS_PER_CALL) {

@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import type { DoneImage } from '../ports/image-repository';
+import type { DoneImage } from '../domain/image-record';
 import { DynamoDbImageRepository } from './dynamodb-image-repository';
 
 const dynamo = mockClient(DynamoDBClient);

@@ -6,7 +6,9 @@ import {
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
-import type { FinishedImage, ImageRecord, ImageRepository, ImageStatus, PendingImage } from '../ports/image-repository';
+import type { ImageRepository } from '../domain/ports/image-repository';
+import type { FinishedImage, ImageRecord, ImageStatus, PendingImage } from '../domain/image-record';
+import { predecessorsOf } from '../domain/image-lifecycle';
 import { dependencyError, errorName } from './aws-errors';
 
 // Fields written by a final state; any of them not set by the new state is removed, so a FAILED
@@ -58,8 +60,8 @@ export class DynamoDbImageRepository implements ImageRepository {
   async finish(image: FinishedImage): Promise<boolean> {
     const { imageId, ...fields } = image;
     const entries = Object.entries(fields).filter(([, value]) => value !== undefined);
-    const names: Record<string, string> = { '#notifiedAt': 'notifiedAt' };
-    const values: Record<string, unknown> = { ':pending': 'PENDING', ':failed': 'FAILED' };
+    const names: Record<string, string> = { '#notifiedAt': 'notifiedAt', '#status': 'status' };
+    const values: Record<string, unknown> = {};
     const assignments = entries.map(([name, value], i) => {
       names[`#f${i}`] = name;
       values[`:v${i}`] = value;
@@ -76,9 +78,8 @@ export class DynamoDbImageRepository implements ImageRepository {
           TableName: this.tableName,
           Key: marshall({ imageId }),
           UpdateExpression: `SET ${assignments.join(', ')} REMOVE ${removals.join(', ')}`,
-          // DONE and REJECTED are final: a redelivered or late message never replaces them.
-          ConditionExpression: 'attribute_not_exists(imageId) OR #status IN (:pending, :failed)',
-          ExpressionAttributeNames: { ...names, '#status': 'status' },
+          ConditionExpression: transitionCondition(image.status, values),
+          ExpressionAttributeNames: names,
           ExpressionAttributeValues: marshall(values, { removeUndefinedValues: true }),
         }),
       );
@@ -110,4 +111,22 @@ export class DynamoDbImageRepository implements ImageRepository {
       throw dependencyError('DynamoDB', 'UpdateItem', error);
     }
   }
+}
+
+/**
+ * The condition under which the stored record may become `to`, from the image lifecycle: a
+ * redelivered or late message never replaces a final state. Adds its values to `values`.
+ */
+function transitionCondition(to: ImageStatus, values: Record<string, unknown>): string {
+  const { statuses, orMissing } = predecessorsOf(to);
+  const placeholders = statuses.map((status) => {
+    values[`:${status.toLowerCase()}`] = status;
+    return `:${status.toLowerCase()}`;
+  });
+  const clauses = [
+    ...(orMissing ? ['attribute_not_exists(imageId)'] : []),
+    ...(placeholders.length > 0 ? [`#status IN (${placeholders.join(', ')})`] : []),
+  ];
+  // A move no state allows must never succeed.
+  return clauses.length > 0 ? clauses.join(' OR ') : 'attribute_not_exists(imageId) AND attribute_exists(imageId)';
 }

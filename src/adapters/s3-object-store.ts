@@ -15,7 +15,7 @@ import type {
   PresignedPut,
   PresignPutRequest,
   UploadUrlSigner,
-} from '../ports/object-store';
+} from '../domain/ports/object-store';
 import { dependencyError, errorName } from './aws-errors';
 
 /** One S3 bucket. */

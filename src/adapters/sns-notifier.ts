@@ -1,5 +1,6 @@
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
-import type { ImageNotification, Notifier } from '../ports/notifier';
+import type { Notifier } from '../domain/ports/notifier';
+import type { ImageNotification } from '../domain/image-notification';
 import { dependencyError } from './aws-errors';
 
 /**

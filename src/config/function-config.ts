@@ -1,13 +1,14 @@
 import {
-  contentTypeOf,
-  formatFromContentType,
-  formatFromExtension,
-  IMAGE_FORMATS,
-  type ImageFormat,
-  OUTPUT_FORMATS,
-  type OutputFormat,
-} from '../domain/image-format';
-import type { RenditionSpec } from '../domain/process-upload';
+  DEFAULT_RENDITIONS,
+  ENV,
+  ORIGINALS_PREFIX,
+  parseRenditionSpec,
+  PROCESSED_PREFIX,
+  RENDITION_SPEC_HINT,
+  type RenditionSpec,
+  STORAGE_METRICS,
+} from '../contract';
+import { contentTypeOf, formatFromContentType, IMAGE_FORMATS, type ImageFormat } from '../domain/image-format';
 import { checkBucketName, checkTableName, checkTopicArn, checkUrl, type Env, EnvReader } from './env-reader';
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
@@ -33,15 +34,15 @@ export function readRuntime(
   defaults: { s3ForcePathStyle: boolean; sdkRequestTimeoutMs: number } = { s3ForcePathStyle: false, sdkRequestTimeoutMs: 15_000 },
 ): RuntimeConfig {
   return {
-    logLevel: reader.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
-    s3ForcePathStyle: reader.boolean('S3_FORCE_PATH_STYLE', defaults.s3ForcePathStyle),
-    sdkConnectTimeoutMs: reader.integer('SDK_CONNECT_TIMEOUT_MS', { default: 3000, min: 100, max: 60_000 }),
-    sdkRequestTimeoutMs: reader.integer('SDK_REQUEST_TIMEOUT_MS', { default: defaults.sdkRequestTimeoutMs, min: 100, max: 600_000 }),
+    logLevel: reader.oneOf(ENV.logLevel, LOG_LEVELS, 'info'),
+    s3ForcePathStyle: reader.boolean(ENV.s3ForcePathStyle, defaults.s3ForcePathStyle),
+    sdkConnectTimeoutMs: reader.integer(ENV.sdkConnectTimeoutMs, { default: 3000, min: 100, max: 60_000 }),
+    sdkRequestTimeoutMs: reader.integer(ENV.sdkRequestTimeoutMs, { default: defaults.sdkRequestTimeoutMs, min: 100, max: 600_000 }),
   };
 }
 
 function readMaxUploadBytes(reader: EnvReader): number {
-  return reader.integer('MAX_UPLOAD_BYTES', { default: 25 * MIB, min: 1, max: MAX_SINGLE_PUT_BYTES });
+  return reader.integer(ENV.maxUploadBytes, { default: 25 * MIB, min: 1, max: MAX_SINGLE_PUT_BYTES });
 }
 
 export interface UploadFunctionConfig extends RuntimeConfig {
@@ -56,22 +57,22 @@ export interface UploadFunctionConfig extends RuntimeConfig {
 
 export function loadUploadFunctionConfig(env: Env): Readonly<UploadFunctionConfig> {
   const reader = new EnvReader(env);
-  const contentTypes = reader.list('ALLOWED_CONTENT_TYPES', IMAGE_FORMATS.map(contentTypeOf));
+  const contentTypes = reader.list(ENV.allowedContentTypes, IMAGE_FORMATS.map(contentTypeOf));
   const allowedFormats = contentTypes.flatMap((type) => {
     const format = formatFromContentType(type.toLowerCase());
-    if (!format) reader.problem(`ALLOWED_CONTENT_TYPES: "${type}" is not one of ${IMAGE_FORMATS.map(contentTypeOf).join(', ')}`);
+    if (!format) reader.problem(`${ENV.allowedContentTypes}: "${type}" is not one of ${IMAGE_FORMATS.map(contentTypeOf).join(', ')}`);
     return format ? [format] : [];
   });
-  if (contentTypes.length === 0) reader.problem('ALLOWED_CONTENT_TYPES must name at least one type');
-  const s3PublicEndpoint = reader.optional('S3_PUBLIC_ENDPOINT', checkUrl);
+  if (contentTypes.length === 0) reader.problem(`${ENV.allowedContentTypes} must name at least one type`);
+  const s3PublicEndpoint = reader.optional(ENV.s3PublicEndpoint, checkUrl);
   return reader.finish({
     ...readRuntime(reader),
-    originalsBucketName: reader.required('ORIGINALS_BUCKET', checkBucketName),
-    imagesTableName: reader.required('IMAGES_TABLE', checkTableName),
+    originalsBucketName: reader.required(ENV.originalsBucket, checkBucketName),
+    imagesTableName: reader.required(ENV.imagesTable, checkTableName),
     ...(s3PublicEndpoint !== undefined ? { s3PublicEndpoint } : {}),
     allowedFormats,
     maxUploadBytes: readMaxUploadBytes(reader),
-    expiresInSeconds: reader.integer('UPLOAD_URL_EXPIRES_IN_SECONDS', { default: 300, min: 1, max: MAX_URL_LIFETIME_SECONDS }),
+    expiresInSeconds: reader.integer(ENV.uploadUrlExpiresInSeconds, { default: 300, min: 1, max: MAX_URL_LIFETIME_SECONDS }),
   });
 }
 
@@ -90,39 +91,24 @@ export interface ProcessorFunctionConfig extends RuntimeConfig {
 
 export function loadProcessorFunctionConfig(env: Env): Readonly<ProcessorFunctionConfig> {
   const reader = new EnvReader(env);
-  const renditions = reader.list('RENDITIONS', ['1024.webp']).flatMap((item) => {
-    const spec = parseRendition(item);
-    if (!spec) {
-      reader.problem(
-        `RENDITIONS: "${item}" is not <width>.<format> with a width of 16 to 8192 and a format of ${OUTPUT_FORMATS.join(', ')} (e.g. 1024.webp)`,
-      );
-    }
+  const renditions = reader.list(ENV.renditions, DEFAULT_RENDITIONS).flatMap((item) => {
+    const spec = parseRenditionSpec(item);
+    if (!spec) reader.problem(`${ENV.renditions}: "${item}" is not ${RENDITION_SPEC_HINT}`);
     return spec ? [spec] : [];
   });
   return reader.finish({
     ...readRuntime(reader),
-    originalsBucketName: reader.required('ORIGINALS_BUCKET', checkBucketName),
-    processedBucketName: reader.required('PROCESSED_BUCKET', checkBucketName),
-    imagesTableName: reader.required('IMAGES_TABLE', checkTableName),
-    topicArn: reader.required('NOTIFICATIONS_TOPIC_ARN', checkTopicArn),
+    originalsBucketName: reader.required(ENV.originalsBucket, checkBucketName),
+    processedBucketName: reader.required(ENV.processedBucket, checkBucketName),
+    imagesTableName: reader.required(ENV.imagesTable, checkTableName),
+    topicArn: reader.required(ENV.notificationsTopicArn, checkTopicArn),
     maxUploadBytes: readMaxUploadBytes(reader),
-    maxInputPixels: reader.integer('MAX_INPUT_PIXELS', { default: 50_000_000, min: 1, max: 1_000_000_000 }),
-    maxFrames: reader.integer('MAX_ANIMATION_FRAMES', { default: 1000, min: 1, max: 100_000 }),
-    thumbnailMaxPx: reader.integer('THUMBNAIL_MAX_PX', { default: 256, min: 16, max: 4096 }),
+    maxInputPixels: reader.integer(ENV.maxInputPixels, { default: 50_000_000, min: 1, max: 1_000_000_000 }),
+    maxFrames: reader.integer(ENV.maxAnimationFrames, { default: 1000, min: 1, max: 100_000 }),
+    thumbnailMaxPx: reader.integer(ENV.thumbnailMaxPx, { default: 256, min: 16, max: 4096 }),
     renditions,
-    concurrency: reader.integer('PROCESSING_CONCURRENCY', { default: 2, min: 1, max: 10 }),
+    concurrency: reader.integer(ENV.processingConcurrency, { default: 2, min: 1, max: 10 }),
   });
-}
-
-function parseRendition(item: string): RenditionSpec | undefined {
-  const match = /^(\d{2,4})\.([a-z]+)$/.exec(item);
-  if (!match) return undefined;
-  const widthPx = Number(match[1]);
-  const format = formatFromExtension(match[2] ?? '');
-  if (widthPx < 16 || widthPx > 8192 || !format || !(OUTPUT_FORMATS as readonly string[]).includes(format)) {
-    return undefined;
-  }
-  return { widthPx, format: format as OutputFormat };
 }
 
 export interface MetricsFunctionConfig extends RuntimeConfig {
@@ -138,30 +124,30 @@ const MAX_MEASURED_BUCKETS = 500;
 
 export function loadMetricsFunctionConfig(env: Env): Readonly<MetricsFunctionConfig> {
   const reader = new EnvReader(env);
-  const defaults = [env.ORIGINALS_BUCKET, env.PROCESSED_BUCKET].filter((name): name is string => !!name?.trim());
-  const bucketNames = [...new Set(reader.list('METRICS_BUCKETS', defaults))];
+  const defaults = [env[ENV.originalsBucket], env[ENV.processedBucket]].filter((name): name is string => !!name?.trim());
+  const bucketNames = [...new Set(reader.list(ENV.metricsBuckets, defaults))];
   if (bucketNames.length === 0) {
-    reader.problem('METRICS_BUCKETS is required (or ORIGINALS_BUCKET and PROCESSED_BUCKET, its default)');
+    reader.problem(`${ENV.metricsBuckets} is required (or ${ENV.originalsBucket} and ${ENV.processedBucket}, its default)`);
   }
   if (bucketNames.length > MAX_MEASURED_BUCKETS) {
-    reader.problem(`METRICS_BUCKETS names ${bucketNames.length} buckets; at most ${MAX_MEASURED_BUCKETS} fit one PutMetricData call`);
+    reader.problem(`${ENV.metricsBuckets} names ${bucketNames.length} buckets; at most ${MAX_MEASURED_BUCKETS} fit one PutMetricData call`);
   }
   for (const name of bucketNames) {
     const problem = checkBucketName(name);
-    if (problem) reader.problem(`METRICS_BUCKETS: ${problem}`);
+    if (problem) reader.problem(`${ENV.metricsBuckets}: ${problem}`);
   }
-  const partitionPrefixes = reader.list('METRICS_PARTITION_PREFIXES', ['user-uploads/', 'processed/']);
+  const partitionPrefixes = reader.list(ENV.metricsPartitionPrefixes, [ORIGINALS_PREFIX, PROCESSED_PREFIX]);
   for (const prefix of partitionPrefixes) {
-    if (!/^[\x20-\x7e]{1,512}$/.test(prefix)) reader.problem(`METRICS_PARTITION_PREFIXES: "${prefix}" must be printable ASCII`);
+    if (!/^[\x20-\x7e]{1,512}$/.test(prefix)) reader.problem(`${ENV.metricsPartitionPrefixes}: "${prefix}" must be printable ASCII`);
   }
   return reader.finish({
     ...readRuntime(reader),
     bucketNames,
-    namespace: reader.optional('METRICS_NAMESPACE', (value) =>
+    namespace: reader.optional(ENV.metricsNamespace, (value) =>
       /^[A-Za-z0-9._/#:-]{1,255}$/.test(value) && !value.startsWith('AWS/') ? undefined : `"${value}" is not a valid custom namespace`,
-    ) ?? 'CustomS3',
+    ) ?? STORAGE_METRICS.namespace,
     partitionPrefixes,
-    maxParallelListings: reader.integer('METRICS_MAX_PARALLEL_LISTINGS', { default: 16, min: 1, max: 64 }),
-    reserveMs: reader.integer('METRICS_RESERVE_MS', { default: 10_000, min: 0, max: 600_000 }),
+    maxParallelListings: reader.integer(ENV.metricsMaxParallelListings, { default: 16, min: 1, max: 64 }),
+    reserveMs: reader.integer(ENV.metricsReserveMs, { default: 10_000, min: 0, max: 600_000 }),
   });
 }

@@ -7,7 +7,7 @@ import type { CreateUploadDeps } from '../domain/create-upload';
 import { hexPartitionBoundaries, type MeasureStorageDeps } from '../domain/measure-storage';
 import type { ProcessUploadDeps } from '../domain/process-upload';
 import { JsonLogger } from '../logging/json-logger';
-import type { Clock } from '../ports/clock';
+import type { Clock } from '../domain/ports/clock';
 import { cloudWatchClient, dynamoDbClient, presignS3Client, s3Client, snsClient } from './aws-clients';
 import type { Env } from './env-reader';
 import {

@@ -1,10 +1,10 @@
 import { RequestError } from './errors';
 import { isSafeUserId, originalKey } from './image-key';
 import { parseUploadRequest, type UploadPolicy } from './upload-request';
-import type { Clock } from '../ports/clock';
-import type { IdGenerator } from '../ports/id-generator';
-import type { ImageRepository } from '../ports/image-repository';
-import type { UploadUrlSigner } from '../ports/object-store';
+import type { Clock } from './ports/clock';
+import type { IdGenerator } from './ports/id-generator';
+import type { ImageRepository } from './ports/image-repository';
+import type { UploadUrlSigner } from './ports/object-store';
 
 export interface CreateUploadDeps {
   readonly signer: UploadUrlSigner;

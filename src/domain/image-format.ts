@@ -1,10 +1,11 @@
+import type { RenditionFormat } from '../contract';
+
 /** The image formats we accept, and how to recognise each from its first bytes. */
 export const IMAGE_FORMATS = ['jpeg', 'png', 'webp', 'gif', 'avif', 'tiff'] as const;
 export type ImageFormat = (typeof IMAGE_FORMATS)[number];
 
-/** The formats renditions can be written in. */
-export const OUTPUT_FORMATS = ['jpeg', 'webp', 'avif', 'png'] as const satisfies readonly ImageFormat[];
-export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
+/** The formats renditions can be written in (the contract names them for RENDITIONS). */
+export type OutputFormat = RenditionFormat & ImageFormat;
 
 const CONTENT_TYPES: Readonly<Record<ImageFormat, string>> = {
   jpeg: 'image/jpeg',

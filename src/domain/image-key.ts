@@ -1,11 +1,10 @@
+import { ORIGINALS_PREFIX, PROCESSED_PREFIX } from '../contract';
 import { extensionOf, formatFromExtension, type ImageFormat } from './image-format';
 
 /**
  * The S3 key layout. Originals: `user-uploads/<userId>/<imageId>.<ext>`; seed thumbnail:
  * `processed/<imageId>.jpg`; other renditions: `processed/<imageId>/<width>.<ext>`.
  */
-export const ORIGINALS_PREFIX = 'user-uploads/';
-export const PROCESSED_PREFIX = 'processed/';
 
 // Cognito subs are UUIDs; anything outside this alphabet (slashes, dots, `..`, encoded tricks)
 // could escape the user's folder, so it never reaches a key.

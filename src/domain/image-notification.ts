@@ -1,6 +1,22 @@
-import type { Clock } from '../ports/clock';
-import type { ImageRecord, ImageRepository } from '../ports/image-repository';
-import type { ImageNotification, Notifier } from '../ports/notifier';
+import type { NotifiedStatus } from '../contract';
+import type { ImageRecord } from './image-record';
+import type { Clock } from './ports/clock';
+import type { ImageRepository } from './ports/image-repository';
+import type { Notifier } from './ports/notifier';
+
+/** What subscribers learn about an image that reached a final state. */
+export interface ImageNotification {
+  readonly subject: string;
+  /** Absent only for an object outside the upload layout, which has no image id. */
+  readonly imageId?: string;
+  readonly userId?: string;
+  readonly status: NotifiedStatus;
+  readonly originalS3Key: string;
+  readonly processedS3Key?: string;
+  readonly renditionKeys?: readonly string[];
+  readonly reason?: string;
+  readonly message?: string;
+}
 
 // SNS: "Subjects must be ASCII text ... and must be less than 100 characters long."
 // https://docs.aws.amazon.com/sns/latest/api/API_Publish.html

@@ -1,10 +1,12 @@
 import { parseOriginalKey } from './image-key';
+import { canMove } from './image-lifecycle';
 import { notifyOutcome } from './image-notification';
 import type { CreatedObject } from './storage-event';
-import type { Clock } from '../ports/clock';
-import type { FailedImage, ImageRepository } from '../ports/image-repository';
-import type { Logger } from '../ports/logger';
-import type { Notifier } from '../ports/notifier';
+import type { Clock } from './ports/clock';
+import type { ImageRepository } from './ports/image-repository';
+import type { FailedImage } from './image-record';
+import type { Logger } from './ports/logger';
+import type { Notifier } from './ports/notifier';
 
 export interface MarkFailedDeps {
   readonly images: ImageRepository;
@@ -30,7 +32,9 @@ export async function markFailed(deps: MarkFailedDeps, object: CreatedObject, re
     return 'NOT_AN_UPLOAD';
   }
   const existing = await deps.images.get(parts.imageId);
-  if (existing && existing.status !== 'PENDING' && (existing.status !== 'FAILED' || existing.notifiedAt !== undefined)) {
+  // Nothing to record when FAILED may not be written over the stored state, or is already stored and announced.
+  const alreadySettled = existing && (!canMove(existing.status, 'FAILED') || (existing.status === 'FAILED' && existing.notifiedAt !== undefined));
+  if (existing && alreadySettled) {
     if (existing.notifiedAt === undefined) await notifyOutcome(deps, existing);
     return 'ALREADY_FINISHED';
   }

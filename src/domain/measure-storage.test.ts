@@ -1,7 +1,7 @@
 import { captureLogs, fixedClock, InMemoryObjectStore, RecordingMetricsSink } from '../test-support/fakes';
 import { DependencyError } from './errors';
 import { hexPartitionBoundaries, keyRanges, measureStorage, type MeasureStorageDeps } from './measure-storage';
-import type { ListedObject, ObjectLister } from '../ports/object-store';
+import type { ListedObject, ObjectLister } from './ports/object-store';
 
 function bucketWith(keys: Record<string, number>): InMemoryObjectStore {
   const store = new InMemoryObjectStore();

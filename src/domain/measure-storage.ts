@@ -1,8 +1,14 @@
 import { mapWithConcurrency } from './concurrency';
-import type { Clock } from '../ports/clock';
-import type { Logger } from '../ports/logger';
-import type { BucketUsage, MetricsSink } from '../ports/metrics-sink';
-import type { ObjectLister } from '../ports/object-store';
+import type { Clock } from './ports/clock';
+import type { Logger } from './ports/logger';
+import type { MetricsSink } from './ports/metrics-sink';
+import type { ObjectLister } from './ports/object-store';
+
+export interface BucketUsage {
+  readonly bucketName: string;
+  readonly objectCount: number;
+  readonly totalBytes: number;
+}
 
 export interface MeasurementPolicy {
   readonly bucketNames: readonly string[];

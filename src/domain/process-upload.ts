@@ -1,19 +1,17 @@
+import type { RenditionSpec } from '../contract';
 import { ImageRejectedError, MisconfigurationError } from './errors';
-import type { ImageFormat, OutputFormat } from './image-format';
+import type { ImageFormat } from './image-format';
 import { parseOriginalKey, renditionKey, thumbnailKey } from './image-key';
+import { isFinal } from './image-lifecycle';
 import { notifyOutcome, subject } from './image-notification';
 import { type DecodeLimits, type OutputSpec, renderImage } from './image-pipeline';
 import type { CreatedObject } from './storage-event';
-import type { Clock } from '../ports/clock';
-import type { DoneImage, ImageRecord, ImageRepository, RejectedImage } from '../ports/image-repository';
-import type { Logger } from '../ports/logger';
-import type { Notifier } from '../ports/notifier';
-import type { ObjectReader, ObjectWriter } from '../ports/object-store';
-
-export interface RenditionSpec {
-  readonly widthPx: number;
-  readonly format: OutputFormat;
-}
+import type { Clock } from './ports/clock';
+import type { ImageRepository } from './ports/image-repository';
+import type { DoneImage, ImageRecord, RejectedImage } from './image-record';
+import type { Logger } from './ports/logger';
+import type { Notifier } from './ports/notifier';
+import type { ObjectReader, ObjectWriter } from './ports/object-store';
 
 export interface ProcessingPolicy {
   readonly originalsBucketName: string;
@@ -40,7 +38,7 @@ export type ProcessOutcome = 'DONE' | 'REJECTED' | 'ALREADY_FINISHED';
  * Turns one uploaded original into renditions, a DONE or REJECTED record and a notification.
  *
  * Safe to run any number of times for the same object, concurrently too: output keys are
- * deterministic, the final state is written only over PENDING or FAILED, and the notification is
+ * deterministic, the final state is written only where the image lifecycle allows it, and the notification is
  * sent once the final state is stored, then marked as sent. A retry after any failure therefore
  * finishes exactly what the failed attempt left undone. Image problems end as REJECTED; failures
  * of S3, DynamoDB or SNS propagate as DependencyError so the message is retried.
@@ -60,7 +58,7 @@ export async function processUpload(deps: ProcessUploadDeps, object: CreatedObje
     return 'REJECTED';
   }
   const existing = await deps.images.get(parts.imageId);
-  if (existing && (existing.status === 'DONE' || existing.status === 'REJECTED')) {
+  if (existing && isFinal(existing.status)) {
     if (existing.notifiedAt === undefined) await notifyOutcome(deps, existing);
     return 'ALREADY_FINISHED';
   }

@@ -1,4 +1,4 @@
-import type { Logger } from '../ports/logger';
+import type { Logger } from '../domain/ports/logger';
 
 const LEVEL_ORDER = { debug: 10, info: 20, warn: 30, error: 40 } as const;
 type Level = keyof typeof LEVEL_ORDER;

@@ -1,9 +1,13 @@
 import { DependencyError, ImageRejectedError } from '../domain/errors';
-import type { Clock } from '../ports/clock';
-import type { FinishedImage, ImageRecord, ImageRepository, ImageStatus, PendingImage } from '../ports/image-repository';
+import { canMove } from '../domain/image-lifecycle';
+import type { Clock } from '../domain/ports/clock';
+import type { ImageRepository } from '../domain/ports/image-repository';
+import type { FinishedImage, ImageRecord, ImageStatus, PendingImage } from '../domain/image-record';
 import { JsonLogger } from '../logging/json-logger';
-import type { BucketUsage, MetricsSink } from '../ports/metrics-sink';
-import type { ImageNotification, Notifier } from '../ports/notifier';
+import type { MetricsSink } from '../domain/ports/metrics-sink';
+import type { BucketUsage } from '../domain/measure-storage';
+import type { Notifier } from '../domain/ports/notifier';
+import type { ImageNotification } from '../domain/image-notification';
 import type {
   ListedObject,
   ObjectLister,
@@ -12,7 +16,7 @@ import type {
   PresignedPut,
   PresignPutRequest,
   UploadUrlSigner,
-} from '../ports/object-store';
+} from '../domain/ports/object-store';
 
 /**
  * Makes the next `count` calls of a fake (or of one operation of it) fail the way a throttled or
@@ -89,7 +93,7 @@ export class InMemoryImageRepository implements ImageRepository {
   async finish(image: FinishedImage): Promise<boolean> {
     this.faults.check('UpdateItem');
     const existing = this.records.get(image.imageId);
-    if (existing && existing.status !== 'PENDING' && existing.status !== 'FAILED') return false;
+    if (!canMove(existing?.status, image.status)) return false;
     const kept = existing
       ? {
           contentType: existing.contentType,

@@ -6,7 +6,8 @@ import type {
 import { createUpload, type CreateUploadDeps } from '../../domain/create-upload';
 import { AppError, DependencyError, RequestError, type RequestErrorCode } from '../../domain/errors';
 import { type FunctionDeps, uploadFunctionDeps } from '../../config/wiring';
-import type { Logger } from '../../ports/logger';
+import type { Logger } from '../../domain/ports/logger';
+import { lazyHandler } from '../lazy-handler';
 
 const STATUS: Readonly<Record<RequestErrorCode, number>> = {
   UNAUTHORIZED: 401,
@@ -79,4 +80,4 @@ function json(statusCode: number, body: unknown, headers: Record<string, string>
   };
 }
 
-export const handler = makeHandler(uploadFunctionDeps());
+export const handler = lazyHandler(() => makeHandler(uploadFunctionDeps()));

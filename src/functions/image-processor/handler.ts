@@ -1,47 +1,73 @@
-import type { Context, SQSBatchItemFailure, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { Context, SQSBatchItemFailure, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { mapWithConcurrency } from '../../domain/concurrency';
 import { AppError, InvalidMessageError } from '../../domain/errors';
 import { markFailed } from '../../domain/mark-failed';
 import { processUpload } from '../../domain/process-upload';
-import { parseStorageEvent } from '../../domain/storage-event';
+import { type CreatedObject, parseStorageEvent } from '../../domain/storage-event';
 import { processorFunctionDeps, type ProcessorDeps } from '../../config/wiring';
+import type { JsonLogger } from '../../logging/json-logger';
+import { lazyHandler } from '../lazy-handler';
+
+type Invocation = Pick<Context, 'awsRequestId'>;
 
 /**
- * SQS event source mapping with ReportBatchItemFailures: every message that did not finish is
- * returned in `batchItemFailures`, so SQS redelivers only those and, after maxReceiveCount, moves
- * them to the dead-letter queue. https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-errorhandling.html
+ * What one SQS-fed handler does with each message: settle every created object it announces, and
+ * decide whether a failure is retried (reported in `batchItemFailures`) or acknowledged.
  */
-export function makeHandler(deps: ProcessorDeps) {
-  return async (event: SQSEvent, context?: Pick<Context, 'awsRequestId'>): Promise<SQSBatchResponse> => {
-    if (!Array.isArray(event?.Records)) throw new Error('image-processor expects an SQS event with Records.');
+interface MessageSettlement {
+  readonly name: string;
+  readonly logFields: (message: SQSRecord) => Record<string, unknown>;
+  readonly onTestEvent: (log: JsonLogger) => void;
+  readonly settle: (object: CreatedObject, message: SQSRecord, log: JsonLogger) => Promise<void>;
+  /** `true` acknowledges the message despite the error (it can never succeed and was logged). */
+  readonly acknowledgeFailure: (error: unknown, message: SQSRecord, log: JsonLogger) => boolean;
+}
+
+/**
+ * The one batch loop of both SQS handlers, for an event source mapping with ReportBatchItemFailures:
+ * every message that did not finish is returned in `batchItemFailures`, so SQS redelivers only those
+ * and, after maxReceiveCount, moves them to the dead-letter queue.
+ * https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-errorhandling.html
+ */
+function makeBatchHandler(deps: ProcessorDeps, settlement: MessageSettlement) {
+  return async (event: SQSEvent, context?: Invocation): Promise<SQSBatchResponse> => {
+    if (!Array.isArray(event?.Records)) throw new Error(`${settlement.name} expects an SQS event with Records.`);
     const batchItemFailures: SQSBatchItemFailure[] = [];
     await mapWithConcurrency(event.Records, deps.concurrency, async (message) => {
-      const log = deps.logger.child({
-        requestId: context?.awsRequestId,
-        messageId: message.messageId,
-        receiveCount: Number(message.attributes?.ApproximateReceiveCount ?? 1),
-      });
+      const log = deps.logger.child({ requestId: context?.awsRequestId, messageId: message.messageId, ...settlement.logFields(message) });
       try {
         const storageEvent = parseStorageEvent(message.body);
-        if (storageEvent.kind === 'test') {
-          log.info('s3 test event acknowledged');
-          return;
-        }
-        for (const object of storageEvent.created) {
-          const outcome = await processUpload({ ...deps.useCase, logger: log }, object);
-          log.info('upload processed', { key: object.key, outcome });
-        }
+        if (storageEvent.kind === 'test') return settlement.onTestEvent(log);
+        for (const object of storageEvent.created) await settlement.settle(object, message, log);
       } catch (error) {
-        batchItemFailures.push({ itemIdentifier: message.messageId });
-        log.error('message will be retried', {
-          code: error instanceof AppError ? error.code : 'UNEXPECTED',
-          retryable: error instanceof AppError ? error.retryable : undefined,
-          error,
-        });
+        if (!settlement.acknowledgeFailure(error, message, log)) batchItemFailures.push({ itemIdentifier: message.messageId });
       }
     });
     return { batchItemFailures };
   };
+}
+
+const receiveCountOf = (message: SQSRecord, fallback: number) => Number(message.attributes?.ApproximateReceiveCount ?? fallback);
+
+/** Turns each uploaded original into renditions, a final record and a notification. */
+export function makeHandler(deps: ProcessorDeps) {
+  return makeBatchHandler(deps, {
+    name: 'image-processor',
+    logFields: (message) => ({ receiveCount: receiveCountOf(message, 1) }),
+    onTestEvent: (log) => log.info('s3 test event acknowledged'),
+    async settle(object, _message, log) {
+      const outcome = await processUpload({ ...deps.useCase, logger: log }, object);
+      log.info('upload processed', { key: object.key, outcome });
+    },
+    acknowledgeFailure(error, _message, log) {
+      log.error('message will be retried', {
+        code: error instanceof AppError ? error.code : 'UNEXPECTED',
+        retryable: error instanceof AppError ? error.retryable : undefined,
+        error,
+      });
+      return false;
+    },
+  });
 }
 
 /**
@@ -50,36 +76,36 @@ export function makeHandler(deps: ProcessorDeps) {
  * event cannot be tied to an image: it is logged whole, at error level, and acknowledged.
  */
 export function makeDeadLetterHandler(deps: ProcessorDeps) {
-  return async (event: SQSEvent, context?: Pick<Context, 'awsRequestId'>): Promise<SQSBatchResponse> => {
-    if (!Array.isArray(event?.Records)) throw new Error('the dead-letter handler expects an SQS event with Records.');
-    const batchItemFailures: SQSBatchItemFailure[] = [];
-    await mapWithConcurrency(event.Records, deps.concurrency, async (message) => {
-      const receiveCount = Number(message.attributes?.ApproximateReceiveCount ?? 0);
-      const log = deps.logger.child({ requestId: context?.awsRequestId, messageId: message.messageId, deadLetter: true });
-      try {
-        const storageEvent = parseStorageEvent(message.body);
-        if (storageEvent.kind === 'test') return;
-        for (const object of storageEvent.created) {
-          const outcome = await markFailed(
-            { ...deps.useCase, originalsBucketName: deps.useCase.policy.originalsBucketName, logger: log },
-            object,
-            receiveCount,
-          );
-          log.warn('dead-lettered upload settled', { key: object.key, outcome, receiveCount });
-        }
-      } catch (error) {
-        if (error instanceof InvalidMessageError) {
-          log.error('dead-lettered message is not an S3 event; acknowledged after logging it', { body: message.body, receiveCount, error });
-          return;
-        }
-        batchItemFailures.push({ itemIdentifier: message.messageId });
-        log.error('dead-lettered message will be retried', { error });
+  return makeBatchHandler(deps, {
+    name: 'the dead-letter handler',
+    logFields: () => ({ deadLetter: true }),
+    onTestEvent: () => undefined,
+    async settle(object, message, log) {
+      const receiveCount = receiveCountOf(message, 0);
+      const outcome = await markFailed(
+        { ...deps.useCase, originalsBucketName: deps.useCase.policy.originalsBucketName, logger: log },
+        object,
+        receiveCount,
+      );
+      log.warn('dead-lettered upload settled', { key: object.key, outcome, receiveCount });
+    },
+    acknowledgeFailure(error, message, log) {
+      if (error instanceof InvalidMessageError) {
+        log.error('dead-lettered message is not an S3 event; acknowledged after logging it', {
+          body: message.body,
+          receiveCount: receiveCountOf(message, 0),
+          error,
+        });
+        return true;
       }
-    });
-    return { batchItemFailures };
-  };
+      log.error('dead-lettered message will be retried', { error });
+      return false;
+    },
+  });
 }
 
-const deps = processorFunctionDeps();
-export const handler = makeHandler(deps);
-export const deadLetterHandler = makeDeadLetterHandler(deps);
+// Both handlers share one set of dependencies per execution environment, wired on first use.
+let processorDeps: ProcessorDeps | undefined;
+const sharedDeps = () => (processorDeps ??= processorFunctionDeps());
+export const handler = lazyHandler(() => makeHandler(sharedDeps()));
+export const deadLetterHandler = lazyHandler(() => makeDeadLetterHandler(sharedDeps()));

@@ -1,6 +1,7 @@
 import type { Context, ScheduledEvent } from 'aws-lambda';
 import { measureStorage, type MeasureOutcome, type MeasureStorageDeps } from '../../domain/measure-storage';
 import { type FunctionDeps, metricsFunctionDeps } from '../../config/wiring';
+import { lazyHandler } from '../lazy-handler';
 
 /**
  * Invoked by an EventBridge schedule. Running out of time is logged and returned, not thrown:
@@ -27,4 +28,4 @@ export function makeHandler(deps: FunctionDeps<Omit<MeasureStorageDeps, 'logger'
   };
 }
 
-export const handler = makeHandler(metricsFunctionDeps());
+export const handler = lazyHandler(() => makeHandler(metricsFunctionDeps()));

@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
 import type { JWTPayload } from 'jose';
-import { captureLogs } from '../test-support/fakes';
+import { captureLogs } from '../src/test-support/fakes';
 import { createHttpApi } from './http-api';
 import { UnauthorizedError } from './jwt-authorizer';
 import type { FunctionInvoker, InvokeResult } from './rie-client';

@@ -5,7 +5,7 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
-import type { Logger } from '../ports/logger';
+import type { Logger } from '../src/domain/ports/logger';
 import type { FunctionInvoker, InvokeResult } from './rie-client';
 
 export interface EventSourceMappingOptions {

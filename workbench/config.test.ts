@@ -1,4 +1,4 @@
-import { loadDemoConfig, loadRetryConfig, parseDotEnv } from './local-stack-config';
+import { loadDemoConfig, loadRetryConfig, parseDotEnv } from './config';
 
 const files = (contents: Record<string, string>) => (path: string) => contents[path];
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
 import type { JWTPayload } from 'jose';
-import type { Logger } from '../ports/logger';
+import type { Logger } from '../src/domain/ports/logger';
 import { UnauthorizedError } from './jwt-authorizer';
 import type { FunctionInvoker } from './rie-client';
 

@@ -1,8 +1,9 @@
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import sharp from 'sharp';
-import { stackClients } from '../config/aws-clients';
-import { loadDemoConfig } from '../config/local-stack-config';
-import type { ImageRecord } from '../ports/image-repository';
+import { PROCESSED_PREFIX, STORAGE_METRICS } from '../src/contract';
+import { stackClients } from './aws-clients';
+import { loadDemoConfig } from './config';
+import type { ImageRecord } from '../src/domain/image-record';
 import {
   getImage,
   latestBucketMetric,
@@ -130,7 +131,7 @@ async function main(): Promise<void> {
     say(`  DynamoDB record: ${JSON.stringify(record)}`);
     if (record.status === 'DONE') {
       const { Contents = [] } = await clients.s3.send(
-        new ListObjectsV2Command({ Bucket: stack.processedBucket, Prefix: `processed/${grant.image_id}` }),
+        new ListObjectsV2Command({ Bucket: stack.processedBucket, Prefix: `${PROCESSED_PREFIX}${grant.image_id}` }),
       );
       for (const object of Contents) say(`  rendition: s3://${stack.processedBucket}/${object.Key} (${object.Size} bytes)`);
     }
@@ -144,15 +145,17 @@ async function main(): Promise<void> {
   );
   if (result.kind !== 'ok') throw new Error(`s3-metrics failed: ${JSON.stringify(result)}`);
   for (const bucket of [stack.originalsBucket, stack.processedBucket]) {
-    const size = await latestBucketMetric(clients.cloudWatch, 'CustomS3', 'BucketSizeBytes', bucket);
-    const count = await latestBucketMetric(clients.cloudWatch, 'CustomS3', 'NumberOfObjects', bucket);
+    const size = await latestBucketMetric(clients.cloudWatch, STORAGE_METRICS.namespace, STORAGE_METRICS.bucketSizeBytes, bucket);
+    const count = await latestBucketMetric(clients.cloudWatch, STORAGE_METRICS.namespace, STORAGE_METRICS.numberOfObjects, bucket);
     say(`  CloudWatch CustomS3 ${bucket}: NumberOfObjects=${count?.value}, BucketSizeBytes=${size?.value}`);
   }
   say('');
   say(`done in ${((Date.now() - started) / 1000).toFixed(1)} s. Stop the stack with: npm run stack:down`);
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`[demo] failed: ${error instanceof Error ? error.message : String(error)}\n`);
-  process.exit(1);
-});
+if (require.main === module) {
+  main().catch((error: unknown) => {
+    process.stderr.write(`[demo] failed: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  });
+}

@@ -6,8 +6,9 @@ import { InitiateAuthCommand, type CognitoIdentityProviderClient } from '@aws-sd
 import { GetItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteMessageCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import type { StackEndpoints } from '../config/aws-clients';
-import type { ImageRecord } from '../ports/image-repository';
+import { STORAGE_METRICS } from '../src/contract';
+import type { StackEndpoints } from './aws-clients';
+import type { ImageRecord } from '../src/domain/image-record';
 
 /** What provisioning writes to the stack file (README: "The stack file"). */
 export interface StackDescription {
@@ -162,7 +163,7 @@ export async function takeNotifications(
 export async function latestBucketMetric(
   cloudWatch: CloudWatchClient,
   namespace: string,
-  metricName: 'BucketSizeBytes' | 'NumberOfObjects',
+  metricName: typeof STORAGE_METRICS.bucketSizeBytes | typeof STORAGE_METRICS.numberOfObjects,
   bucketName: string,
 ): Promise<{ value: number; at: Date } | undefined> {
   const now = Date.now();
@@ -170,7 +171,7 @@ export async function latestBucketMetric(
     new GetMetricStatisticsCommand({
       Namespace: namespace,
       MetricName: metricName,
-      Dimensions: [{ Name: 'BucketName', Value: bucketName }],
+      Dimensions: [{ Name: STORAGE_METRICS.bucketDimension, Value: bucketName }],
       // LocalStack treats EndTime as exclusive: look a minute ahead.
       StartTime: new Date(now - 10 * 60_000),
       EndTime: new Date(now + 60_000),

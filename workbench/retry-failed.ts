@@ -2,11 +2,11 @@ import { existsSync } from 'node:fs';
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { GetQueueUrlCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { stackClients } from '../config/aws-clients';
-import { loadRetryConfig } from '../config/local-stack-config';
-import { createdEventBody } from '../domain/storage-event';
-import type { ImageRecord } from '../ports/image-repository';
-import { readStackFile } from '../local/stack-client';
+import { stackClients } from './aws-clients';
+import { loadRetryConfig } from './config';
+import { createdEventBody } from '../src/domain/storage-event';
+import type { ImageRecord } from '../src/domain/image-record';
+import { readStackFile } from './stack-client';
 
 /**
  * Gives FAILED images another go: for each, delivers its upload event to the upload queue again,
@@ -55,7 +55,9 @@ async function main(): Promise<void> {
   process.stdout.write(`${selected.length} FAILED image(s) requeued to ${stack.uploadQueue.name}\n`);
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`retry-failed: ${error instanceof Error ? error.message : String(error)}\n`);
-  process.exit(1);
-});
+if (require.main === module) {
+  main().catch((error: unknown) => {
+    process.stderr.write(`retry-failed: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  });
+}

@@ -1,6 +1,6 @@
 import { DeleteMessageBatchCommand, type Message, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
-import { captureLogs } from '../test-support/fakes';
+import { captureLogs } from '../src/test-support/fakes';
 import type { FunctionInvoker, InvokeResult } from './rie-client';
 import { runEventSourceMapping, settleBatch, toSqsEvent } from './sqs-event-source';
 

@@ -1,4 +1,4 @@
-import { captureLogs } from '../test-support/fakes';
+import { captureLogs } from '../src/test-support/fakes';
 import type { FunctionInvoker } from './rie-client';
 import { runSchedule } from './schedule';
 

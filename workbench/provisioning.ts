@@ -1,5 +1,3 @@
-import { chownSync, mkdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
 import {
   AdminCreateUserCommand,
   AdminGetUserCommand,
@@ -17,84 +15,21 @@ import {
 } from '@aws-sdk/client-s3';
 import { CreateTopicCommand, type SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient, SetQueueAttributesCommand } from '@aws-sdk/client-sqs';
-import { cognitoClient, dynamoDbClient, s3Client, snsClient, sqsClient } from '../config/aws-clients';
-import { loadProvisionConfig, type ProvisionConfig } from '../config/local-stack-config';
-import { ORIGINALS_PREFIX } from '../domain/image-key';
-import { JsonLogger } from '../logging/json-logger';
+import { IMAGES_TABLE_KEY, ORIGINALS_PREFIX } from '../src/contract';
 import { findUserPoolClientId, findUserPoolId } from './cognito-lookup';
 
 /**
- * Creates every resource of the local stack, idempotently: running it again changes nothing that is
- * already right and fixes what is not. Ends by writing the stack file (README: "The stack file").
+ * The AWS resources of a local stack, each created idempotently: running a function again changes
+ * nothing that is already right and fixes what is not. Used by provisioning (workbench/provision.ts)
+ * and by the test rigs, so both build exactly the same resources.
  */
 
-const logger = new JsonLogger({ level: 'info', fields: { service: 'provision' } });
-
-async function main(): Promise<void> {
-  const config = loadProvisionConfig();
-  const clients = {
-    s3: s3Client(config),
-    sqs: sqsClient(config),
-    dynamodb: dynamoDbClient(config),
-    sns: snsClient(config),
-    cognito: cognitoClient(config),
-  };
-  const deadline = Date.now() + config.readyTimeoutSeconds * 1000;
-  const queues = await step('queues', deadline, () => provisionQueues(clients.sqs, config));
-  await step('buckets', deadline, () => provisionBuckets(clients.s3, config, queues.uploadQueueArn));
-  await step('table', deadline, () => provisionTable(clients.dynamodb, config));
-  const topicArn = await step('topic', deadline, () => provisionTopic(clients.sns, clients.sqs, config, queues.observerQueue));
-  const cognito = await step('user pool', deadline, () => provisionUserPool(clients.cognito, config));
-
-  const { names, hostUrls } = config;
-  writeStackFile(config.stackFile, {
-    region: names.region,
-    endpoints: {
-      gateway: hostUrls.gateway,
-      uploads: `${hostUrls.gateway}/uploads`,
-      s3: hostUrls.localstack,
-      sqs: hostUrls.localstack,
-      sns: hostUrls.localstack,
-      cloudwatch: hostUrls.localstack,
-      dynamodb: hostUrls.dynamodb,
-      cognito: hostUrls.cognito,
-    },
-    originalsBucket: names.originalsBucketName,
-    processedBucket: names.processedBucketName,
-    imagesTable: names.imagesTableName,
-    uploadQueue: { name: names.uploadQueueName, url: queues.uploadQueue.url, arn: queues.uploadQueueArn },
-    deadLetterQueue: { name: names.deadLetterQueueName, url: queues.deadLetterQueue.url, arn: queues.deadLetterQueue.arn },
-    notificationsTopicArn: topicArn,
-    observerQueue: { name: names.observerQueueName, url: queues.observerQueue.url, arn: queues.observerQueue.arn },
-    maxReceiveCount: config.maxReceiveCount,
-    userPoolId: cognito.userPoolId,
-    userPoolClientId: cognito.clientId,
-    demoUsername: config.demoUser.username,
-  });
-  logger.info('stack provisioned', { stackFile: config.stackFile });
-}
-
-/** Runs a step, retrying while the service is still starting. */
-async function step<T>(name: string, deadline: number, run: () => Promise<T>): Promise<T> {
-  for (let attempt = 1; ; attempt += 1) {
-    try {
-      const result = await run();
-      logger.info('provisioned', { step: name });
-      return result;
-    } catch (error) {
-      if (Date.now() > deadline) throw new Error(`Provisioning "${name}" failed: ${String(error)}`, { cause: error });
-      logger.warn('provisioning step not ready yet, retrying', { step: name, attempt, error: String(error) });
-      await new Promise((resolve) => setTimeout(resolve, Math.min(attempt * 500, 3000)));
-    }
-  }
-}
-
-interface QueueRef {
+export interface QueueRef {
   readonly url: string;
   readonly arn: string;
 }
 
-async function ensureQueue(sqs: SQSClient, name: string, attributes: Record<string, string>): Promise<QueueRef> {
+export async function ensureQueue(sqs: SQSClient, name: string, attributes: Record<string, string>): Promise<QueueRef> {
   const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: name }));
   // CreateQueue refuses other attributes for an existing queue; setting them afterwards converges.
   if (Object.keys(attributes).length > 0) await sqs.send(new SetQueueAttributesCommand({ QueueUrl, Attributes: attributes }));
@@ -102,7 +37,7 @@ async function ensureQueue(sqs: SQSClient, name: string, attributes: Record<stri
   return { url: QueueUrl!, arn: Attributes!.QueueArn! };
 }
 
-const allowSendFrom = (service: string, queueArn: string, sourceArn: string) =>
+export const allowSendFrom = (service: string, queueArn: string, sourceArn: string) =>
   JSON.stringify({
     Version: '2012-10-17',
     Statement: [
@@ -116,12 +51,22 @@ const allowSendFrom = (service: string, queueArn: string, sourceArn: string) =>
     ],
   });
 
-async function provisionQueues(sqs: SQSClient, config: ProvisionConfig) {
-  const { names } = config;
+export interface QueueSettings {
+  readonly uploadQueueName: string;
+  readonly deadLetterQueueName: string;
+  readonly observerQueueName: string;
+  /** The only bucket allowed to send to the upload queue. */
+  readonly originalsBucketName: string;
+  readonly visibilityTimeoutSeconds: number;
+  readonly maxReceiveCount: number;
+}
+
+/** The upload queue with its DLQ and redrive policy, and the queue that observes the topic. */
+export async function provisionQueues(sqs: SQSClient, names: QueueSettings) {
   const deadLetterQueue = await ensureQueue(sqs, names.deadLetterQueueName, { MessageRetentionPeriod: String(14 * 24 * 3600) });
   const uploadQueue = await ensureQueue(sqs, names.uploadQueueName, {
-    VisibilityTimeout: String(config.visibilityTimeoutSeconds),
-    RedrivePolicy: JSON.stringify({ deadLetterTargetArn: deadLetterQueue.arn, maxReceiveCount: config.maxReceiveCount }),
+    VisibilityTimeout: String(names.visibilityTimeoutSeconds),
+    RedrivePolicy: JSON.stringify({ deadLetterTargetArn: deadLetterQueue.arn, maxReceiveCount: names.maxReceiveCount }),
   });
   await sqs.send(
     new SetQueueAttributesCommand({
@@ -130,10 +75,10 @@ async function provisionQueues(sqs: SQSClient, config: ProvisionConfig) {
     }),
   );
   const observerQueue = await ensureQueue(sqs, names.observerQueueName, {});
-  return { deadLetterQueue, uploadQueue, uploadQueueArn: uploadQueue.arn, observerQueue };
+  return { deadLetterQueue, uploadQueue, observerQueue };
 }
 
-async function ensureBucket(s3: S3Client, name: string): Promise<void> {
+export async function ensureBucket(s3: S3Client, name: string): Promise<void> {
   try {
     await s3.send(new CreateBucketCommand({ Bucket: name }));
   } catch (error) {
@@ -142,8 +87,15 @@ async function ensureBucket(s3: S3Client, name: string): Promise<void> {
   }
 }
 
-async function provisionBuckets(s3: S3Client, config: ProvisionConfig, uploadQueueArn: string): Promise<void> {
-  const { names } = config;
+export interface BucketSettings {
+  readonly originalsBucketName: string;
+  readonly processedBucketName: string;
+  /** Browser origins that may PUT to presigned URLs. */
+  readonly corsAllowedOrigins: readonly string[];
+}
+
+/** Both buckets; the originals bucket with CORS for browser uploads and its S3 → SQS notification. */
+export async function provisionBuckets(s3: S3Client, names: BucketSettings, uploadQueueArn: string): Promise<void> {
   await ensureBucket(s3, names.originalsBucketName);
   await ensureBucket(s3, names.processedBucketName);
   // Browsers PUT straight to the originals bucket with the presigned URL's headers.
@@ -154,7 +106,7 @@ async function provisionBuckets(s3: S3Client, config: ProvisionConfig, uploadQue
         CORSRules: [
           {
             AllowedMethods: ['PUT'],
-            AllowedOrigins: [...config.corsAllowedOrigins],
+            AllowedOrigins: [...names.corsAllowedOrigins],
             AllowedHeaders: ['content-type', 'if-none-match'],
             ExposeHeaders: ['ETag'],
             MaxAgeSeconds: 3000,
@@ -180,8 +132,8 @@ async function provisionBuckets(s3: S3Client, config: ProvisionConfig, uploadQue
   );
 }
 
-async function provisionTable(dynamodb: DynamoDBClient, config: ProvisionConfig): Promise<void> {
-  const TableName = config.names.imagesTableName;
+/** The images table, keyed by image id. */
+export async function provisionTable(dynamodb: DynamoDBClient, TableName: string): Promise<void> {
   try {
     await dynamodb.send(new DescribeTableCommand({ TableName }));
     return;
@@ -192,15 +144,16 @@ async function provisionTable(dynamodb: DynamoDBClient, config: ProvisionConfig)
     new CreateTableCommand({
       TableName,
       BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [{ AttributeName: 'imageId', AttributeType: 'S' }],
-      KeySchema: [{ AttributeName: 'imageId', KeyType: 'HASH' }],
+      AttributeDefinitions: [{ AttributeName: IMAGES_TABLE_KEY, AttributeType: 'S' }],
+      KeySchema: [{ AttributeName: IMAGES_TABLE_KEY, KeyType: 'HASH' }],
     }),
   );
   await waitUntilTableExists({ client: dynamodb, maxWaitTime: 60 }, { TableName });
 }
 
-async function provisionTopic(sns: SNSClient, sqs: SQSClient, config: ProvisionConfig, observer: QueueRef): Promise<string> {
-  const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: config.names.topicName }));
+/** The notifications topic, with the observer queue subscribed. */
+export async function provisionTopic(sns: SNSClient, sqs: SQSClient, topicName: string, observer: QueueRef): Promise<string> {
+  const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: topicName }));
   await sqs.send(
     new SetQueueAttributesCommand({ QueueUrl: observer.url, Attributes: { Policy: allowSendFrom('sns.amazonaws.com', observer.arn, TopicArn!) } }),
   );
@@ -209,8 +162,16 @@ async function provisionTopic(sns: SNSClient, sqs: SQSClient, config: ProvisionC
   return TopicArn!;
 }
 
-async function provisionUserPool(cognito: CognitoIdentityProviderClient, config: ProvisionConfig) {
-  const { names, demoUser } = config;
+export interface UserPoolSettings {
+  readonly userPoolName: string;
+  readonly userPoolClientName: string;
+  readonly demoUser: { readonly username: string; readonly password: string; readonly email: string };
+}
+
+/** The user pool, its public app client, and the demo user with the password from the settings. */
+export async function provisionUserPool(cognito: CognitoIdentityProviderClient, settings: UserPoolSettings) {
+  const { demoUser } = settings;
+  const names = settings;
   const userPoolId =
     (await findUserPoolId(cognito, names.userPoolName)) ??
     (await cognito.send(new CreateUserPoolCommand({ PoolName: names.userPoolName, AutoVerifiedAttributes: ['email'] }))).UserPool!.Id!;
@@ -254,18 +215,3 @@ async function provisionUserPool(cognito: CognitoIdentityProviderClient, config:
   return { userPoolId, clientId };
 }
 
-/** Written atomically, and owned by whoever owns its folder (a bind mount from the host). */
-function writeStackFile(path: string, content: unknown): void {
-  const folder = dirname(path);
-  mkdirSync(folder, { recursive: true });
-  const temporary = `${path}.${process.pid}.tmp`;
-  writeFileSync(temporary, `${JSON.stringify(content, null, 2)}\n`);
-  const owner = statSync(folder);
-  chownSync(temporary, owner.uid, owner.gid);
-  renameSync(temporary, path);
-}
-
-main().catch((error: unknown) => {
-  logger.error('provisioning failed', { error });
-  process.exit(1);
-});

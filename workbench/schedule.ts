@@ -1,5 +1,5 @@
 import type { ScheduledEvent } from 'aws-lambda';
-import type { Logger } from '../ports/logger';
+import type { Logger } from '../src/domain/ports/logger';
 import type { FunctionInvoker } from './rie-client';
 import { sleep } from './sqs-event-source';
 

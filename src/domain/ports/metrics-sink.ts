@@ -1,8 +1,4 @@
-export interface BucketUsage {
-  readonly bucketName: string;
-  readonly objectCount: number;
-  readonly totalBytes: number;
-}
+import type { BucketUsage } from '../measure-storage';
 
 export interface MetricsSink {
   /** Publishes every bucket's figures in one call: all or nothing. */

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { checkBucketName, checkTableName, checkUrl, type Env, EnvReader } from './env-reader';
-import { readRuntime, type RuntimeConfig } from './function-config';
+import { ENV } from '../src/contract';
+import { checkBucketName, checkTableName, checkUrl, type Env, EnvReader } from '../src/config/env-reader';
+import { readRuntime, type RuntimeConfig } from '../src/config/function-config';
 
 /**
  * Configuration of the local-only pieces (gateway, provisioning). They stand in for what AWS
@@ -28,9 +29,9 @@ const localRuntime = (reader: EnvReader): RuntimeConfig => readRuntime(reader, {
 function readNames(reader: EnvReader): StackNames {
   return {
     region: reader.required('AWS_REGION', (value) => (/^[a-z]{2}(-[a-z]+)+-\d$/.test(value) ? undefined : `"${value}" is not a region`)),
-    originalsBucketName: reader.required('ORIGINALS_BUCKET', checkBucketName),
-    processedBucketName: reader.required('PROCESSED_BUCKET', checkBucketName),
-    imagesTableName: reader.required('IMAGES_TABLE', checkTableName),
+    originalsBucketName: reader.required(ENV.originalsBucket, checkBucketName),
+    processedBucketName: reader.required(ENV.processedBucket, checkBucketName),
+    imagesTableName: reader.required(ENV.imagesTable, checkTableName),
     uploadQueueName: reader.optional('UPLOAD_QUEUE', checkName) ?? 'image-uploads',
     deadLetterQueueName: reader.optional('UPLOAD_DLQ', checkName) ?? 'image-uploads-dlq',
     topicName: reader.optional('NOTIFICATIONS_TOPIC', checkName) ?? 'image-events',

@@ -1,8 +1,8 @@
 import { GetQueueAttributesCommand, GetQueueUrlCommand } from '@aws-sdk/client-sqs';
 import { createRemoteJWKSet } from 'jose';
-import { cognitoClient, sqsClient } from '../config/aws-clients';
-import { loadGatewayConfig } from '../config/local-stack-config';
-import { JsonLogger } from '../logging/json-logger';
+import { cognitoClient, sqsClient } from './aws-clients';
+import { loadGatewayConfig } from './config';
+import { JsonLogger } from '../src/logging/json-logger';
 import { findUserPoolClientId, findUserPoolId } from './cognito-lookup';
 import { createHttpApi } from './http-api';
 import { createJwtAuthorizer } from './jwt-authorizer';
@@ -106,7 +106,9 @@ async function main(): Promise<void> {
   process.once('SIGINT', () => shutdown('SIGINT'));
 }
 
-main().catch((error: unknown) => {
-  new JsonLogger({ level: 'error', fields: { service: 'local-gateway' } }).error('gateway failed to start', { error });
-  process.exit(1);
-});
+if (require.main === module) {
+  main().catch((error: unknown) => {
+    new JsonLogger({ level: 'error', fields: { service: 'local-gateway' } }).error('gateway failed to start', { error });
+    process.exit(1);
+  });
+}

@@ -1,7 +1,8 @@
-import type { ImageFormat } from '../domain/image-format';
-import type { RejectionReason } from '../domain/errors';
+import type { ImageStatus } from '../contract';
+import type { RejectionReason } from './errors';
+import type { ImageFormat } from './image-format';
 
-export type ImageStatus = 'PENDING' | 'DONE' | 'REJECTED' | 'FAILED';
+export type { ImageStatus } from '../contract';
 
 export interface Rendition {
   readonly key: string;
@@ -79,21 +80,4 @@ export interface ImageRecord {
   readonly failureMessage?: string;
   readonly processedAt?: string;
   readonly notifiedAt?: string;
-}
-
-export interface ImageRepository {
-  /** Throws if the id is already taken (ids are fresh UUIDs, so that never happens by chance). */
-  createPending(image: PendingImage): Promise<void>;
-  get(imageId: string): Promise<ImageRecord | undefined>;
-  /**
-   * Records a final outcome unless one is already there. DONE and REJECTED are final; FAILED may
-   * still become DONE or REJECTED when a dead-lettered message is redriven. Returns false, changing
-   * nothing, when the stored state may not be replaced.
-   */
-  finish(image: FinishedImage): Promise<boolean>;
-  /**
-   * Notes that the notification of `status` went out, so a retry does not send it again. Changes
-   * nothing if the record has meanwhile moved to another state (whose notification is still owed).
-   */
-  markNotified(imageId: string, status: ImageStatus, notifiedAt: string): Promise<void>;
 }

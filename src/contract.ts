@@ -1,0 +1,89 @@
+/**
+ * The names the functions, the CDK app (infra/), the local workbench and the tests share. Each is
+ * written here once and imported everywhere else, so a rename cannot leave one side behind.
+ * Pure data and one pure parser: no imports, so infra can import it without pulling in the SDK.
+ */
+
+/** Environment variables the functions read (README "Configuration"). */
+export const ENV = {
+  originalsBucket: 'ORIGINALS_BUCKET',
+  processedBucket: 'PROCESSED_BUCKET',
+  imagesTable: 'IMAGES_TABLE',
+  notificationsTopicArn: 'NOTIFICATIONS_TOPIC_ARN',
+  maxUploadBytes: 'MAX_UPLOAD_BYTES',
+  allowedContentTypes: 'ALLOWED_CONTENT_TYPES',
+  uploadUrlExpiresInSeconds: 'UPLOAD_URL_EXPIRES_IN_SECONDS',
+  s3PublicEndpoint: 'S3_PUBLIC_ENDPOINT',
+  maxInputPixels: 'MAX_INPUT_PIXELS',
+  maxAnimationFrames: 'MAX_ANIMATION_FRAMES',
+  thumbnailMaxPx: 'THUMBNAIL_MAX_PX',
+  renditions: 'RENDITIONS',
+  processingConcurrency: 'PROCESSING_CONCURRENCY',
+  metricsBuckets: 'METRICS_BUCKETS',
+  metricsNamespace: 'METRICS_NAMESPACE',
+  metricsPartitionPrefixes: 'METRICS_PARTITION_PREFIXES',
+  metricsMaxParallelListings: 'METRICS_MAX_PARALLEL_LISTINGS',
+  metricsReserveMs: 'METRICS_RESERVE_MS',
+  s3ForcePathStyle: 'S3_FORCE_PATH_STYLE',
+  sdkConnectTimeoutMs: 'SDK_CONNECT_TIMEOUT_MS',
+  sdkRequestTimeoutMs: 'SDK_REQUEST_TIMEOUT_MS',
+  logLevel: 'LOG_LEVEL',
+} as const;
+
+/** The S3 key layout: originals `user-uploads/<userId>/<imageId>.<ext>`, renditions under `processed/`. */
+export const ORIGINALS_PREFIX = 'user-uploads/';
+export const PROCESSED_PREFIX = 'processed/';
+
+/** The images table: one item per image, keyed by its id. */
+export const IMAGES_TABLE_KEY = 'imageId';
+
+/** Where an image is in its life (src/domain/image-lifecycle.ts says which moves are allowed). */
+export const IMAGE_STATUSES = ['PENDING', 'DONE', 'REJECTED', 'FAILED'] as const;
+export type ImageStatus = (typeof IMAGE_STATUSES)[number];
+/** The statuses a notification announces. */
+export const NOTIFIED_STATUSES = ['DONE', 'REJECTED', 'FAILED'] as const satisfies readonly ImageStatus[];
+export type NotifiedStatus = (typeof NOTIFIED_STATUSES)[number];
+
+/** SNS message attributes on every notification, for subscription filter policies. */
+export const NOTIFICATION_ATTRIBUTES = { status: 'status', userId: 'userId' } as const;
+
+/** What s3-metrics publishes. */
+export const STORAGE_METRICS = {
+  namespace: 'CustomS3',
+  bucketSizeBytes: 'BucketSizeBytes',
+  numberOfObjects: 'NumberOfObjects',
+  bucketDimension: 'BucketName',
+} as const;
+
+/** The HTTP API's routes. */
+export const API_ROUTES = { createUpload: { method: 'POST', path: '/uploads' } } as const;
+
+/** Rendition file extensions and the output format each stands for. */
+export const RENDITION_EXTENSIONS = { jpg: 'jpeg', webp: 'webp', avif: 'avif', png: 'png' } as const;
+export type RenditionExtension = keyof typeof RENDITION_EXTENSIONS;
+export type RenditionFormat = (typeof RENDITION_EXTENSIONS)[RenditionExtension];
+
+export const RENDITION_WIDTH_PX = { min: 16, max: 8192 } as const;
+/** `RENDITIONS` when unset: one 1024 px WebP beside the seed thumbnail. */
+export const DEFAULT_RENDITIONS = ['1024.webp'] as const;
+
+export interface RenditionSpec {
+  readonly widthPx: number;
+  readonly format: RenditionFormat;
+}
+
+/** One item of `RENDITIONS`, `<width>.<ext>` such as `1024.webp`; `undefined` when malformed. */
+export function parseRenditionSpec(item: string): RenditionSpec | undefined {
+  const match = /^(\d{2,4})\.([a-z]+)$/.exec(item.trim());
+  if (!match) return undefined;
+  const widthPx = Number(match[1]);
+  const extension = match[2] as string;
+  if (widthPx < RENDITION_WIDTH_PX.min || widthPx > RENDITION_WIDTH_PX.max || !Object.hasOwn(RENDITION_EXTENSIONS, extension)) {
+    return undefined;
+  }
+  return { widthPx, format: RENDITION_EXTENSIONS[extension as RenditionExtension] };
+}
+
+/** What a bad `RENDITIONS` item is told, in the functions' configuration and in infra alike. */
+export const RENDITION_SPEC_HINT =
+  `<width>.<ext> with a width of ${RENDITION_WIDTH_PX.min} to ${RENDITION_WIDTH_PX.max} and ext ${Object.keys(RENDITION_EXTENSIONS).join(', ')} (e.g. 1024.webp)`;

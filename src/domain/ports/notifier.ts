@@ -1,0 +1,5 @@
+import type { ImageNotification } from '../image-notification';
+
+export interface Notifier {
+  publish(notification: ImageNotification): Promise<void>;
+}
