@@ -1,20 +1,21 @@
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
-import { decodeJwt, generateKeyPair, importJWK, type JWK, type JWTPayload, SignJWT } from 'jose';
+import type { JsonWebKey, KeyObject } from 'node:crypto';
+import { decodeJwt, generateRsaKey, type JwtPayload as JWTPayload, privateKeyFromJwk, signJwt } from '../src/test-support/jwt';
 import { requestUpload } from '../workbench/stack-client';
 import { type ComposeStack, startComposeStack } from './support/compose-stack';
 import { recordTrial } from './support/reliability';
 
 let running: ComposeStack;
 /** cognito-local's signing key: it ships in the npm package, so anyone can mint pool tokens locally. */
-let poolKey: Parameters<SignJWT['sign']>[0];
+let poolKey: KeyObject;
 let valid: JWTPayload;
 
 beforeAll(async () => {
   running = await startComposeStack();
   const { jwk } = JSON.parse(
     running.docker('exec', running.containerId('cognito'), 'cat', '/opt/cognito-local/node_modules/cognito-local/lib/keys/cognitoLocal.private.json'),
-  ) as { jwk: JWK };
-  poolKey = await importJWK(jwk, 'RS256');
+  ) as { jwk: JsonWebKey };
+  poolKey = privateKeyFromJwk(jwk);
   valid = decodeJwt(running.accessToken);
 });
 
@@ -25,8 +26,8 @@ afterAll(async () => {
 /** Invocations the upload function's emulator has started so far. */
 const invocations = () => (running.docker('logs', running.containerId('generate-upload-url')).match(/START RequestId/g) ?? []).length;
 
-const sign = (claims: JWTPayload, key = poolKey, header: Record<string, string> = { alg: 'RS256', kid: 'CognitoLocal' }) =>
-  new SignJWT(claims).setProtectedHeader(header as { alg: string }).sign(key);
+const sign = async (claims: JWTPayload, key: KeyObject | Uint8Array = poolKey, header: Record<string, string> = { alg: 'RS256', kid: 'CognitoLocal' }) =>
+  signJwt(claims, key, header);
 
 const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 const nowSeconds = () => Math.floor(Date.now() / 1000);
@@ -47,7 +48,7 @@ describe('the gateway refuses every bad token with 401 and invokes nothing', () 
     ['an empty bearer', async () => 'Bearer '],
     ['a malformed token', async () => 'Bearer abc.def'],
     ['Basic credentials', async () => `Basic ${Buffer.from('demo:password').toString('base64')}`],
-    ['a token signed with another key under the pool key id', async () => `Bearer ${await sign(valid, (await generateKeyPair('RS256')).privateKey)}`],
+    ['a token signed with another key under the pool key id', async () => `Bearer ${await sign(valid, generateRsaKey().privateKey)}`],
     ['the wrong issuer', async () => `Bearer ${await sign({ ...valid, iss: 'http://cognito:9229/local_someonelse' })}`],
     ['another app client', async () => `Bearer ${await sign({ ...valid, client_id: 'another-client' })}`],
     ['another audience', async () => `Bearer ${await sign({ ...valid, aud: 'another-client' })}`],

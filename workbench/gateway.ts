@@ -1,5 +1,4 @@
 import { GetQueueAttributesCommand, GetQueueUrlCommand } from '@aws-sdk/client-sqs';
-import { createRemoteJWKSet } from 'jose';
 import { cognitoClient, sqsClient } from './aws-clients';
 import { loadGatewayConfig } from './config';
 import { JsonLogger } from '../src/logging/json-logger';
@@ -30,7 +29,6 @@ async function main(): Promise<void> {
     issuer,
     audience: [clientId],
     tokenUse: 'access',
-    keys: createRemoteJWKSet(new URL(`${issuer}/.well-known/jwks.json`)),
     clockToleranceSeconds: config.clockToleranceSeconds,
   });
 

@@ -1,13 +1,13 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
-import type { JWTPayload } from 'jose';
 import { captureLogs } from '../src/test-support/fakes';
+import type { JwtClaims } from './jwt-authorizer';
 import { createHttpApi } from './http-api';
 import { UnauthorizedError } from './jwt-authorizer';
 import type { FunctionInvoker, InvokeResult } from './rie-client';
 
-const claims: JWTPayload = { sub: 'user-1', token_use: 'access', exp: 1795438800, iat: 1795435200, groups: ['a', 'b'] };
+const claims: JwtClaims = { sub: 'user-1', token_use: 'access', exp: 1795438800, iat: 1795435200, groups: ['a', 'b'] };
 
 async function start(result: InvokeResult, corsAllowedOrigins: string[] = ['*']) {
   const events: APIGatewayProxyEventV2WithJWTAuthorizer[] = [];

@@ -1,16 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
-import type { JWTPayload } from 'jose';
 import type { Logger } from '../src/domain/ports/logger';
-import { UnauthorizedError } from './jwt-authorizer';
+import { type JwtClaims, UnauthorizedError } from './jwt-authorizer';
 import type { FunctionInvoker } from './rie-client';
 
 /** API Gateway's payload limit for HTTP APIs. */
 const MAX_BODY_BYTES = 10 * 1024 * 1024;
 
 export interface HttpApiOptions {
-  readonly authorize: (authorizationHeader: string | undefined) => Promise<JWTPayload>;
+  readonly authorize: (authorizationHeader: string | undefined) => Promise<JwtClaims>;
   readonly uploadFunction: FunctionInvoker;
   /** Origins allowed by CORS; `*` allows any. Empty: no CORS headers at all. */
   readonly corsAllowedOrigins: readonly string[];
@@ -57,7 +56,7 @@ async function handle(options: HttpApiOptions, request: IncomingMessage, respons
   }
   if (request.method !== 'POST') return send(response, 404, { message: 'Not Found' }, cors);
 
-  let claims: JWTPayload;
+  let claims: JwtClaims;
   try {
     claims = await options.authorize(request.headers.authorization);
   } catch (error) {
@@ -91,7 +90,7 @@ async function handle(options: HttpApiOptions, request: IncomingMessage, respons
   response.end(bytes);
 }
 
-function toEvent(request: IncomingMessage, url: URL, body: Buffer, claims: JWTPayload, requestId: string) {
+function toEvent(request: IncomingMessage, url: URL, body: Buffer, claims: JwtClaims, requestId: string) {
   const now = new Date();
   const headers = Object.fromEntries(
     Object.entries(request.headers)
@@ -131,7 +130,7 @@ function toEvent(request: IncomingMessage, url: URL, body: Buffer, claims: JWTPa
   return event;
 }
 
-function stringifyClaims(claims: JWTPayload): Record<string, string> {
+function stringifyClaims(claims: JwtClaims): Record<string, string> {
   return Object.fromEntries(
     Object.entries(claims).map(([name, value]) => [name, Array.isArray(value) ? `[${value.join(' ')}]` : String(value)]),
   );

@@ -1,16 +1,15 @@
-import { createLocalJWKSet, exportJWK, generateKeyPair, type JWTPayload, SignJWT } from 'jose';
+import { generateRsaKey, type JwtPayload as JWTPayload, signJwt, unsignedJwt } from '../src/test-support/jwt';
 import { createJwtAuthorizer, UnauthorizedError } from './jwt-authorizer';
 
 const ISSUER = 'http://cognito:9229/local_pool';
 const CLIENT_ID = 'client-1';
-const NOW = new Date('2026-11-23T12:00:00Z');
-const nowSeconds = Math.floor(NOW.getTime() / 1000);
+const nowSeconds = Math.floor(Date.now() / 1000);
 
 async function keys() {
-  const pool = await generateKeyPair('RS256', { extractable: true });
-  const attacker = await generateKeyPair('RS256', { extractable: true });
-  const publicJwk = { ...(await exportJWK(pool.publicKey)), kid: 'pool-key', alg: 'RS256', use: 'sig' };
-  return { pool, attacker, jwks: createLocalJWKSet({ keys: [publicJwk] }), publicJwk };
+  const pool = generateRsaKey();
+  const attacker = generateRsaKey();
+  const publicJwk = { ...pool.publicJwk, kid: 'pool-key', alg: 'RS256', use: 'sig' };
+  return { pool, attacker, jwks: { keys: [publicJwk] }, publicJwk };
 }
 
 let k: Awaited<ReturnType<typeof keys>>;
@@ -29,14 +28,12 @@ const accessClaims = (overrides: JWTPayload = {}): JWTPayload => ({
   ...overrides,
 });
 
-async function sign(claims: JWTPayload, options: { key?: Parameters<SignJWT['sign']>[0]; alg?: string; kid?: string } = {}) {
-  return new SignJWT(claims)
-    .setProtectedHeader({ alg: options.alg ?? 'RS256', kid: options.kid ?? 'pool-key' })
-    .sign(options.key ?? k.pool.privateKey);
+async function sign(claims: JWTPayload, options: { key?: Parameters<typeof signJwt>[1]; alg?: string; kid?: string } = {}) {
+  return signJwt(claims, options.key ?? k.pool.privateKey, { alg: options.alg ?? 'RS256', kid: options.kid ?? 'pool-key' });
 }
 
 const authorizer = () =>
-  createJwtAuthorizer({ issuer: ISSUER, audience: [CLIENT_ID], tokenUse: 'access', keys: k.jwks, now: () => NOW });
+  createJwtAuthorizer({ issuer: ISSUER, audience: [CLIENT_ID], tokenUse: 'access', jwks: k.jwks as Parameters<typeof createJwtAuthorizer>[0]['jwks'] });
 
 async function refusal(header: string | undefined): Promise<string> {
   try {
@@ -47,8 +44,6 @@ async function refusal(header: string | undefined): Promise<string> {
   }
   throw new Error('expected the token to be refused');
 }
-
-const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
 describe('JWT authorizer', () => {
   it('accepts a valid access token and returns its claims', async () => {
@@ -77,13 +72,13 @@ describe('JWT authorizer', () => {
   });
 
   it('refuses a token without a key id, even when signed by the pool key', async () => {
-    const noKid = await new SignJWT(accessClaims()).setProtectedHeader({ alg: 'RS256' }).sign(k.pool.privateKey);
+    const noKid = signJwt(accessClaims(), k.pool.privateKey, { alg: 'RS256' });
 
     expect(await refusal(`Bearer ${noKid}`)).toBe('the token names no key (kid)');
   });
 
   it('refuses alg "none"', async () => {
-    const unsigned = `${b64({ alg: 'none', typ: 'JWT', kid: 'pool-key' })}.${b64(accessClaims())}.`;
+    const unsigned = unsignedJwt(accessClaims(), { kid: 'pool-key' });
     expect(await refusal(`Bearer ${unsigned}`)).toMatch(/algorithm is not allowed|malformed/);
   });
 

@@ -5,8 +5,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import type { ImageStatus } from './pipeline-config';
-import { ORIGINALS_PREFIX } from './storage';
+import { NOTIFICATION_ATTRIBUTES, type NotifiedStatus, ORIGINALS_PREFIX } from '../../src/contract';
 
 /** Attempts before SQS moves a message to the dead-letter queue (issue #6, and the local stack's default). */
 export const MAX_RECEIVE_COUNT = 5;
@@ -24,7 +23,7 @@ export interface MessagingProps {
   readonly processorMaxBatchingWindow: Duration;
   readonly deadLetterFunctionTimeout: Duration;
   readonly notificationEmail?: string;
-  readonly notificationEmailStatuses: readonly ImageStatus[];
+  readonly notificationEmailStatuses: readonly NotifiedStatus[];
 }
 
 /** The upload queue fed by S3, its dead-letter queue, and the topic for processing outcomes. */
@@ -75,7 +74,7 @@ export class Messaging extends Construct {
         new subscriptions.EmailSubscription(props.notificationEmail, {
           filterPolicy:
             props.notificationEmailStatuses.length > 0
-              ? { status: sns.SubscriptionFilter.stringFilter({ allowlist: [...props.notificationEmailStatuses] }) }
+              ? { [NOTIFICATION_ATTRIBUTES.status]: sns.SubscriptionFilter.stringFilter({ allowlist: [...props.notificationEmailStatuses] }) }
               : undefined,
         }),
       );

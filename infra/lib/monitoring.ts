@@ -9,6 +9,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { ImageFunction } from './image-function';
+import { STORAGE_METRICS } from '../../src/contract';
 import { METRICS_NAMESPACE } from './pipeline-functions';
 
 /** Thresholds that are not parameters, with the reason for each. */
@@ -130,7 +131,7 @@ export class Monitoring extends Construct {
     const bucketSize = (bucket: s3.IBucket) =>
       new cloudwatch.Metric({
         namespace: METRICS_NAMESPACE,
-        metricName: 'BucketSizeBytes',
+        metricName: STORAGE_METRICS.bucketSizeBytes,
         dimensionsMap: { BucketName: bucket.bucketName },
         statistic: 'Maximum',
         period: props.metricsPeriod,
@@ -138,7 +139,7 @@ export class Monitoring extends Construct {
     const objectCount = (bucket: s3.IBucket) =>
       new cloudwatch.Metric({
         namespace: METRICS_NAMESPACE,
-        metricName: 'NumberOfObjects',
+        metricName: STORAGE_METRICS.numberOfObjects,
         dimensionsMap: { BucketName: bucket.bucketName },
         statistic: 'Maximum',
         period: props.metricsPeriod,

@@ -1,4 +1,13 @@
 import { Duration } from 'aws-cdk-lib';
+import {
+  DEFAULT_RENDITIONS,
+  NOTIFIED_STATUSES,
+  type NotifiedStatus,
+  ORIGINALS_PREFIX,
+  parseRenditionSpec,
+  PROCESSED_PREFIX,
+  RENDITION_SPEC_HINT,
+} from '../../src/contract';
 
 /**
  * Everything a team may choose at deploy time, read once from CDK context (`cdk deploy -c key=value`,
@@ -14,7 +23,7 @@ export interface PipelineConfig {
   /** Optional e-mail subscribed to the notifications topic (the address must confirm the subscription). */
   readonly notificationEmail?: string;
   /** Only these `status` values reach the e-mail subscription (SNS filter policy). Empty: all. */
-  readonly notificationEmailStatuses: readonly ImageStatus[];
+  readonly notificationEmailStatuses: readonly NotifiedStatus[];
   /** Optional e-mail subscribed to the alarms topic. */
   readonly alarmEmail?: string;
   /** How often s3-metrics measures the buckets: 1 minute to 1 day. */
@@ -36,7 +45,6 @@ export interface PipelineConfig {
   readonly images: ImageSource;
 }
 
-export type ImageStatus = 'DONE' | 'REJECTED' | 'FAILED';
 export type FunctionKey = 'upload' | 'processor' | 'deadLetter' | 'metrics';
 
 export type ImageSource =
@@ -71,9 +79,9 @@ export const CONTEXT_KEYS = {
 export const DEFAULTS = {
   metricsScheduleRate: '1 hour',
   bucketSizeAlarmThresholdGiB: 100,
-  metricsPartitionPrefixes: ['user-uploads/', 'processed/'],
+  metricsPartitionPrefixes: [ORIGINALS_PREFIX, PROCESSED_PREFIX],
   processorMaxConcurrency: 5,
-  renditions: ['1024.webp'],
+  renditions: DEFAULT_RENDITIONS,
   originalsExpirationDays: 30,
   imageRepositoryPrefix: 'imgproc',
   // The Dockerfiles' own defaults: deployments build on the upstream images.
@@ -82,7 +90,6 @@ export const DEFAULTS = {
 } as const;
 
 const GIB = 1024 ** 3;
-const IMAGE_STATUSES: readonly ImageStatus[] = ['DONE', 'REJECTED', 'FAILED'];
 
 export class PipelineConfigError extends Error {
   constructor(readonly problems: readonly string[]) {
@@ -109,8 +116,8 @@ export function readPipelineConfig(get: ContextGetter): PipelineConfig {
 
   const statuses = reader.list(CONTEXT_KEYS.notificationEmailStatuses, []).map((status) => status.toUpperCase());
   for (const status of statuses) {
-    if (!(IMAGE_STATUSES as readonly string[]).includes(status)) {
-      problems.push(`${CONTEXT_KEYS.notificationEmailStatuses}: "${status}" is not one of ${IMAGE_STATUSES.join(', ')}`);
+    if (!(NOTIFIED_STATUSES as readonly string[]).includes(status)) {
+      problems.push(`${CONTEXT_KEYS.notificationEmailStatuses}: "${status}" is not one of ${NOTIFIED_STATUSES.join(', ')}`);
     }
   }
 
@@ -124,12 +131,8 @@ export function readPipelineConfig(get: ContextGetter): PipelineConfig {
 
   const renditions = reader.list(CONTEXT_KEYS.renditions, [...DEFAULTS.renditions]);
   for (const item of renditions) {
-    // The processor validates RENDITIONS again at cold start; failing here saves a deploy.
-    const match = /^(\d{2,4})\.(jpg|webp|avif|png)$/.exec(item);
-    const widthPx = Number(match?.[1]);
-    if (!match || widthPx < 16 || widthPx > 8192) {
-      problems.push(`${CONTEXT_KEYS.renditions}: "${item}" is not <width>.<ext> with a width of 16 to 8192 and ext jpg, webp, avif or png`);
-    }
+    // The processor validates RENDITIONS again at cold start, with the same parser; failing here saves a deploy.
+    if (!parseRenditionSpec(item)) problems.push(`${CONTEXT_KEYS.renditions}: "${item}" is not ${RENDITION_SPEC_HINT}`);
   }
 
   const processorMaxConcurrency = reader.integer(CONTEXT_KEYS.processorMaxConcurrency, {
@@ -172,7 +175,7 @@ export function readPipelineConfig(get: ContextGetter): PipelineConfig {
   const config: PipelineConfig = {
     uploadAllowedOrigins: origins,
     ...optional('notificationEmail', reader.email(CONTEXT_KEYS.notificationEmail)),
-    notificationEmailStatuses: statuses as ImageStatus[],
+    notificationEmailStatuses: statuses as NotifiedStatus[],
     ...optional('alarmEmail', reader.email(CONTEXT_KEYS.alarmEmail)),
     metricsSchedule: metricsSchedule ?? Duration.hours(1),
     bucketSizeAlarmThresholdBytes: Math.round(thresholdGiB * GIB),

@@ -11,9 +11,9 @@ import { Construct } from 'constructs';
 import { FunctionImages } from './function-images';
 import { ImageFunction } from './image-function';
 import type { FunctionKey, PipelineConfig } from './pipeline-config';
-import { ORIGINALS_PREFIX, PROCESSED_PREFIX } from './storage';
+import { ENV, ORIGINALS_PREFIX, PROCESSED_PREFIX, STORAGE_METRICS } from '../../src/contract';
 
-export const METRICS_NAMESPACE = 'CustomS3';
+export const METRICS_NAMESPACE = STORAGE_METRICS.namespace;
 
 /**
  * Memory and timeout per function, chosen for the work each does. Lambda gives CPU in proportion
@@ -70,16 +70,16 @@ export class PipelineFunctions extends Construct {
     const { config } = props;
     const images = new FunctionImages(this, 'Images', config.images);
     const reserved = (key: FunctionKey) => config.reservedConcurrency[key];
-    const logLevel = { LOG_LEVEL: 'info' };
+    const logLevel = { [ENV.logLevel]: 'info' };
 
     const originalsUploads = props.originals.arnForObjects(`${ORIGINALS_PREFIX}*`);
     const tableArn = props.table.tableArn;
     const processorEnvironment = {
-      ORIGINALS_BUCKET: props.originals.bucketName,
-      PROCESSED_BUCKET: props.processed.bucketName,
-      IMAGES_TABLE: props.table.tableName,
-      NOTIFICATIONS_TOPIC_ARN: props.topic.topicArn,
-      RENDITIONS: config.renditions.join(','),
+      [ENV.originalsBucket]: props.originals.bucketName,
+      [ENV.processedBucket]: props.processed.bucketName,
+      [ENV.imagesTable]: props.table.tableName,
+      [ENV.notificationsTopicArn]: props.topic.topicArn,
+      [ENV.renditions]: config.renditions.join(','),
       ...logLevel,
     };
     // Reads an item (ConsistentRead) and finishes it with a conditional update; publishes the outcome.
@@ -95,10 +95,10 @@ export class PipelineFunctions extends Construct {
       timeout: FUNCTION_SIZING.upload.timeout,
       reservedConcurrency: reserved('upload'),
       environment: {
-        ORIGINALS_BUCKET: props.originals.bucketName,
-        IMAGES_TABLE: props.table.tableName,
-        UPLOAD_URL_EXPIRES_IN_SECONDS: '300',
-        SDK_REQUEST_TIMEOUT_MS: String(FUNCTION_SIZING.upload.sdkRequestTimeoutMs),
+        [ENV.originalsBucket]: props.originals.bucketName,
+        [ENV.imagesTable]: props.table.tableName,
+        [ENV.uploadUrlExpiresInSeconds]: '300',
+        [ENV.sdkRequestTimeoutMs]: String(FUNCTION_SIZING.upload.sdkRequestTimeoutMs),
         ...logLevel,
       },
       statements: [
@@ -154,14 +154,14 @@ export class PipelineFunctions extends Construct {
     const schedule = config.metricsSchedule;
     this.metrics = new ImageFunction(this, 'S3Metrics', {
       code: images.code('s3-metrics'),
-      description: `s3-metrics: BucketSizeBytes and NumberOfObjects of both buckets to ${METRICS_NAMESPACE}, every ${schedule.toHumanString()}`,
+      description: `s3-metrics: ${STORAGE_METRICS.bucketSizeBytes} and ${STORAGE_METRICS.numberOfObjects} of both buckets to ${METRICS_NAMESPACE}, every ${schedule.toHumanString()}`,
       memorySizeMb: FUNCTION_SIZING.metrics.memorySizeMb,
       timeout: metricsTimeout(schedule),
       reservedConcurrency: reserved('metrics'),
       environment: {
-        METRICS_BUCKETS: Fn.join(',', [props.originals.bucketName, props.processed.bucketName]),
-        METRICS_NAMESPACE,
-        METRICS_PARTITION_PREFIXES: config.metricsPartitionPrefixes.join(','),
+        [ENV.metricsBuckets]: Fn.join(',', [props.originals.bucketName, props.processed.bucketName]),
+        [ENV.metricsNamespace]: METRICS_NAMESPACE,
+        [ENV.metricsPartitionPrefixes]: config.metricsPartitionPrefixes.join(','),
         ...logLevel,
       },
       statements: [

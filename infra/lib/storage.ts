@@ -3,9 +3,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 
-/** Key layout shared with the functions (src/domain/image-key.ts). */
-export const ORIGINALS_PREFIX = 'user-uploads/';
-export const PROCESSED_PREFIX = 'processed/';
+import { IMAGES_TABLE_KEY, ORIGINALS_PREFIX } from '../../src/contract';
 
 export interface StorageProps {
   /** Origins that may PUT to presigned URLs; empty leaves the bucket without CORS. */
@@ -87,7 +85,7 @@ export class Storage extends Construct {
     });
 
     this.table = new dynamodb.Table(this, 'Images', {
-      partitionKey: { name: 'imageId', type: dynamodb.AttributeType.STRING },
+      partitionKey: { name: IMAGES_TABLE_KEY, type: dynamodb.AttributeType.STRING },
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       removalPolicy: RemovalPolicy.RETAIN,

@@ -9,7 +9,7 @@ export function lazyHandler<Event, Context, Result>(
   build: () => (event: Event, context: Context) => Promise<Result>,
 ): (event: Event, context: Context) => Promise<Result> {
   let handler: ((event: Event, context: Context) => Promise<Result>) | undefined;
-  return (event, context) => {
+  return async (event, context) => {
     handler ??= build();
     return handler(event, context);
   };
