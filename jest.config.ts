@@ -17,6 +17,15 @@ const config: Config = {
       transform,
     },
     {
+      // Checks of the repository's own files (scripts/*.test.ts, e.g. that every copy of a pinned
+      // version agrees): part of the unit run, kept apart from the application's project.
+      displayName: 'unit',
+      testEnvironment: 'node',
+      roots: ['<rootDir>/scripts'],
+      testMatch: ['**/*.test.ts'],
+      transform,
+    },
+    {
       // Testcontainers suites: real LocalStack, DynamoDB Local, cognito-local and the function
       // images, built once by the global setup. Run in band (npm run test:integration).
       displayName: 'integration',

@@ -6,11 +6,13 @@
 #
 #   scripts/offline-images.sh [--force] [--no-env-file] [NAME...]
 #   scripts/offline-images.sh --relock-localstack
+#   scripts/offline-images.sh --print-tags
 #
 #   NAME          debian | lambda-nodejs | localstack | dynamodb-local | node (default: all)
 #   --force       rebuild the named stand-ins even if their tag exists (downloads stay cached)
 #   --no-env-file do not write .local/images.env (scripts/resolve-images.sh writes it itself)
 #   --relock-localstack  re-resolve images/offline/localstack/requirements.txt from PyPI
+#   --print-tags  print VARIABLE=stand-in tag for each image variable, and build nothing
 #
 # Idempotent: a stand-in whose tag exists is skipped. Downloads (npm tarballs, Go builds, Maven
 # jars, wheels, the Debian rootfs) are cached in ${XDG_CACHE_HOME:-$HOME/.cache}/imgproc-offline.
@@ -20,6 +22,13 @@ set -Eeuo pipefail
 shopt -s inherit_errexit
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+
+# The upstream images the stand-ins replace, pinned in images/base-images.env (the one place).
+pinned() { sed -n "s/^$1=//p" "$ROOT/images/base-images.env" | tail -n 1; }
+UPSTREAM_LAMBDA=$(pinned LAMBDA_BASE_IMAGE)
+UPSTREAM_LOCALSTACK=$(pinned LOCALSTACK_IMAGE)
+UPSTREAM_DYNAMODB=$(pinned DYNAMODB_IMAGE)
+UPSTREAM_NODE=$(pinned NODE_IMAGE)
 
 # --- pinned versions (each can be overridden from the environment) ------------------------------
 : "${DEBIAN_SUITE:=trixie}"                  # rootfs of every stand-in (Python 3.13 for LocalStack)
@@ -31,19 +40,19 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 : "${COREPACK_VERSION:=0.36.0}"
 : "${AWS_LAMBDA_RIC_VERSION:=4.0.2}"         # npm package aws-lambda-ric (Node.js runtime interface client)
 : "${RIE_VERSIONS:=v1.30 v1.29}"             # aws-lambda-rie from the Go module proxy, newest first
-: "${LOCALSTACK_VERSION:=4.14.0}"            # pip localstack-core; exact deps in images/offline/localstack/requirements.txt
+: "${LOCALSTACK_VERSION:=${UPSTREAM_LOCALSTACK##*:}}"  # pip localstack-core = LOCALSTACK_IMAGE's tag; exact deps in images/offline/localstack/requirements.txt
 : "${LOCALSTACK_PIP_VERSION:=26.3}"          # pip used by --relock-localstack (needs --uploaded-prior-to)
 : "${LOCALSTACK_DEPS_CUTOFF:=2026-02-27T00:00:00Z}"  # --relock: deps as of the 4.14.0 release (2026-02-26)
-: "${DYNAMODB_LOCAL_VERSION:=2.6.1}"         # Maven com.amazonaws:DynamoDBLocal
+: "${DYNAMODB_LOCAL_VERSION:=${UPSTREAM_DYNAMODB##*:}}"  # Maven com.amazonaws:DynamoDBLocal = DYNAMODB_IMAGE's tag
 : "${LOG4J_SLF4J_VERSION:=2.17.1}"           # Maven log4j-slf4j-impl, = DynamoDBLocal 2.6.1's log4j-core
 : "${JRE_PACKAGE:=openjdk-21-jre-headless}"  # Debian package the DynamoDB Local stand-in runs on
 
 TAG_PREFIX=${OFFLINE_TAG_PREFIX:-imgproc-offline}
 IMG_DEBIAN="$TAG_PREFIX/debian:$DEBIAN_SUITE"
-IMG_LAMBDA="$TAG_PREFIX/lambda-nodejs:24"
+IMG_LAMBDA="$TAG_PREFIX/lambda-nodejs:${NODE_VERSION%%.*}"
 IMG_LOCALSTACK="$TAG_PREFIX/localstack:$LOCALSTACK_VERSION"
 IMG_DYNAMODB="$TAG_PREFIX/dynamodb-local:$DYNAMODB_LOCAL_VERSION"
-IMG_NODE="$TAG_PREFIX/node:24"
+IMG_NODE="$TAG_PREFIX/node:${NODE_VERSION%%.*}"
 ALL_NAMES=(debian lambda-nodejs localstack dynamodb-local node)
 
 SRC="$ROOT/images/offline"
@@ -72,15 +81,16 @@ trap on_error ERR
 cleanup() { [ -n "$WORK" ] && rm -rf "$WORK"; return 0; }
 trap cleanup EXIT
 
-usage() { sed -n '2,22p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,/^set -/{/^#/p}' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 
-FORCE=0 WRITE_ENV=1 RELOCK=0
+FORCE=0 WRITE_ENV=1 RELOCK=0 PRINT_TAGS=0
 NAMES=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --force) FORCE=1 ;;
     --no-env-file) WRITE_ENV=0 ;;
     --relock-localstack) RELOCK=1 ;;
+    --print-tags) PRINT_TAGS=1 ;;
     -h|--help) usage; exit 0 ;;
     debian|lambda-nodejs|localstack|dynamodb-local|node) NAMES+=("$1") ;;
     *) usage >&2; die "unknown argument: $1" ;;
@@ -89,6 +99,13 @@ while [ $# -gt 0 ]; do
 done
 EXPLICIT_NAMES=${#NAMES[@]}
 [ ${#NAMES[@]} -gt 0 ] || NAMES=("${ALL_NAMES[@]}")
+
+# For scripts/resolve-images.sh: the stand-in of each image variable, so their tags live here only.
+if [ "$PRINT_TAGS" -eq 1 ]; then
+  printf '%s=%s\n' LAMBDA_BASE_IMAGE "$IMG_LAMBDA" LOCALSTACK_IMAGE "$IMG_LOCALSTACK" \
+    DYNAMODB_IMAGE "$IMG_DYNAMODB" NODE_IMAGE "$IMG_NODE"
+  exit 0
+fi
 
 # --- prerequisites --------------------------------------------------------------------------------
 step "checking the docker engine"
@@ -277,7 +294,7 @@ build_lambda_nodejs() {
   build_rie; rie=$RIE_BIN
   cp "$rie" "$ctx/aws-lambda-rie"
   docker_build lambda-nodejs "$IMG_LAMBDA" "$ctx" --build-arg "BASE_IMAGE=$IMG_DEBIAN" \
-    --label "imgproc-offline.stand-in-for=public.ecr.aws/lambda/nodejs:24" \
+    --label "imgproc-offline.stand-in-for=$UPSTREAM_LAMBDA" \
     --label "imgproc-offline.rie=$(basename "$rie")"
 }
 
@@ -313,7 +330,7 @@ build_localstack() {
   mkdir -p "$ctx/wheels"
   cp -a "$wheels"/*.whl "$ctx/wheels/"
   docker_build localstack "$IMG_LOCALSTACK" "$ctx" --build-arg "BASE_IMAGE=$IMG_DEBIAN" \
-    --label "imgproc-offline.stand-in-for=localstack/localstack:$LOCALSTACK_VERSION"
+    --label "imgproc-offline.stand-in-for=$UPSTREAM_LOCALSTACK"
 }
 
 relock_localstack() {
@@ -381,7 +398,7 @@ EOF
     { cat "$LOGDIR/dynamodb-local-jar.log" >&2; false; }
   docker_build dynamodb-local "$IMG_DYNAMODB" "$ctx" --build-arg "BASE_IMAGE=$IMG_DEBIAN" \
     --build-arg "JRE_PACKAGE=$JRE_PACKAGE" \
-    --label "imgproc-offline.stand-in-for=amazon/dynamodb-local:$DYNAMODB_LOCAL_VERSION"
+    --label "imgproc-offline.stand-in-for=$UPSTREAM_DYNAMODB"
 }
 
 # --- node -----------------------------------------------------------------------------------------
@@ -403,7 +420,7 @@ build_node() {
   ln -sfn ../lib/node_modules/corepack/dist/corepack.js "$ctx/extra/bin/corepack"
   docker_build node "$IMG_NODE" "$ctx" --build-arg "BASE_IMAGE=$IMG_DEBIAN" \
     --build-arg "NODE_VERSION=$NODE_VERSION" --build-arg "YARN_VERSION=$YARN_VERSION" \
-    --label "imgproc-offline.stand-in-for=node:24-bookworm-slim"
+    --label "imgproc-offline.stand-in-for=$UPSTREAM_NODE"
 }
 
 # --- main -----------------------------------------------------------------------------------------

@@ -7,9 +7,9 @@
 #
 # For each of LAMBDA_BASE_IMAGE, LOCALSTACK_IMAGE, DYNAMODB_IMAGE, NODE_IMAGE, in this order:
 #   1. the value already in the environment, if set;
-#   2. the upstream image, if it is present locally or `docker pull` gets it (a registry that
-#      does not start answering within PULL_TIMEOUT seconds, default 20, counts as unreachable;
-#      a pull that has started is left to finish);
+#   2. the upstream image pinned in images/base-images.env, if it is present locally or
+#      `docker pull` gets it (a registry that does not start answering within PULL_TIMEOUT
+#      seconds, default 20, counts as unreachable; a pull that has started is left to finish);
 #   3. otherwise the offline stand-in, built by scripts/offline-images.sh (only what is missing).
 # Prints one line per image saying which was chosen and why.
 set -Eeuo pipefail
@@ -18,15 +18,29 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 ENV_FILE="$ROOT/.local/images.env"
 PULL_TIMEOUT=${PULL_TIMEOUT:-20}
 
-# variable | upstream default | stand-in | offline-images.sh name
+# variable | offline-images.sh name. The upstream images are pinned in images/base-images.env and
+# the stand-ins' tags are offline-images.sh's (--print-tags): neither is repeated here.
 IMAGES=(
-  "LAMBDA_BASE_IMAGE|public.ecr.aws/lambda/nodejs:24|imgproc-offline/lambda-nodejs:24|lambda-nodejs"
-  "LOCALSTACK_IMAGE|localstack/localstack:4.14.0|imgproc-offline/localstack:4.14.0|localstack"
-  "DYNAMODB_IMAGE|amazon/dynamodb-local:2.6.1|imgproc-offline/dynamodb-local:2.6.1|dynamodb-local"
-  "NODE_IMAGE|node:24-bookworm-slim|imgproc-offline/node:24|node"
+  "LAMBDA_BASE_IMAGE|lambda-nodejs"
+  "LOCALSTACK_IMAGE|localstack"
+  "DYNAMODB_IMAGE|dynamodb-local"
+  "NODE_IMAGE|node"
 )
 
 log() { printf '[resolve-images] %s\n' "$*" >&2; }
+
+declare -A UPSTREAM STANDIN
+while IFS='=' read -r var value; do
+  case "$var" in [A-Z]*) UPSTREAM[$var]=$value ;; esac
+done <"$ROOT/images/base-images.env"
+while IFS='=' read -r var value; do STANDIN[$var]=$value; done < <("$ROOT/scripts/offline-images.sh" --print-tags)
+for row in "${IMAGES[@]}"; do
+  IFS='|' read -r var _ <<<"$row"
+  if [ -z "${UPSTREAM[$var]:-}" ] || [ -z "${STANDIN[$var]:-}" ]; then
+    log "images/base-images.env or scripts/offline-images.sh --print-tags names no image for $var"
+    exit 1
+  fi
+done
 
 if ! docker info >/dev/null 2>&1; then
   log "docker info failed: the Docker engine is not running or not installed. Run scripts/install-docker.sh (as root) first."
@@ -63,7 +77,8 @@ declare -A CHOSEN REASON
 MISSING=()
 REGISTRY_DOWN=""
 for row in "${IMAGES[@]}"; do
-  IFS='|' read -r var upstream standin name <<<"$row"
+  IFS='|' read -r var name <<<"$row"
+  upstream=${UPSTREAM[$var]} standin=${STANDIN[$var]}
   if [ -n "${!var:-}" ]; then
     CHOSEN[$var]=${!var}; REASON[$var]="set in the environment"
     continue

@@ -8,6 +8,7 @@ import {
   PROCESSED_PREFIX,
   RENDITION_SPEC_HINT,
 } from '../../src/contract';
+import { readBaseImages } from './base-images';
 
 /**
  * Everything a team may choose at deploy time, read once from CDK context (`cdk deploy -c key=value`,
@@ -76,6 +77,8 @@ export const CONTEXT_KEYS = {
   lambdaBaseImage: 'lambdaBaseImage',
 } as const;
 
+const BASE_IMAGES = readBaseImages();
+
 export const DEFAULTS = {
   metricsScheduleRate: '1 hour',
   bucketSizeAlarmThresholdGiB: 100,
@@ -84,9 +87,9 @@ export const DEFAULTS = {
   renditions: DEFAULT_RENDITIONS,
   originalsExpirationDays: 30,
   imageRepositoryPrefix: 'imgproc',
-  // The Dockerfiles' own defaults: deployments build on the upstream images.
-  nodeImage: 'node:24-bookworm-slim',
-  lambdaBaseImage: 'public.ecr.aws/lambda/nodejs:24',
+  // Deployments build on the upstream images pinned in images/base-images.env.
+  nodeImage: BASE_IMAGES.nodeImage,
+  lambdaBaseImage: BASE_IMAGES.lambdaBaseImage,
 } as const;
 
 const GIB = 1024 ** 3;

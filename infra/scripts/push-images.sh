@@ -10,7 +10,7 @@
 #   AWS_REGION                 region to push to (or AWS_DEFAULT_REGION); required
 #   AWS_ACCOUNT_ID             default: the account of the current credentials (sts get-caller-identity)
 #   IMAGE_REPOSITORY_PREFIX    default imgproc: repositories <prefix>/generate-upload-url, .../image-processor, .../s3-metrics
-#   NODE_IMAGE, LAMBDA_BASE_IMAGE   the Dockerfiles' build args (defaults: their upstream images)
+#   NODE_IMAGE, LAMBDA_BASE_IMAGE   the Dockerfiles' build args (default: images/base-images.env)
 #   PLATFORM                   default linux/amd64 (the functions run on x86_64); empty to omit --platform
 #   DRY_RUN=1                  print the aws/docker commands instead of running them
 #
@@ -33,8 +33,14 @@ if [ -z "$region" ]; then
   exit 2
 fi
 prefix="${IMAGE_REPOSITORY_PREFIX:-imgproc}"
-node_image="${NODE_IMAGE:-node:24-bookworm-slim}"
-lambda_base_image="${LAMBDA_BASE_IMAGE:-public.ecr.aws/lambda/nodejs:24}"
+# The upstream base images are pinned in one place, images/base-images.env.
+pinned() { sed -n "s/^$1=//p" "${repo_root}/images/base-images.env" | tail -n 1; }
+node_image="${NODE_IMAGE:-$(pinned NODE_IMAGE)}"
+lambda_base_image="${LAMBDA_BASE_IMAGE:-$(pinned LAMBDA_BASE_IMAGE)}"
+if [ -z "$node_image" ] || [ -z "$lambda_base_image" ]; then
+  echo "images/base-images.env must set NODE_IMAGE and LAMBDA_BASE_IMAGE" >&2
+  exit 2
+fi
 platform="${PLATFORM-linux/amd64}"
 dry_run="${DRY_RUN:-}"
 

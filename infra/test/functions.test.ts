@@ -1,9 +1,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Match } from 'aws-cdk-lib/assertions';
+import { BASE_IMAGES_FILE } from '../lib/base-images';
 import { arnOf, synthesize, TEST_ORIGINS } from './support/synth';
 
 const withOrigins = (context: Record<string, unknown>) => ({ uploadAllowedOrigins: TEST_ORIGINS.join(','), ...context });
+/** A value of images/base-images.env, read here on its own rather than through the app's reader. */
+const pinned = (key: string) => new RegExp(`^${key}=(\\S+)$`, 'm').exec(fs.readFileSync(BASE_IMAGES_FILE, 'utf8'))?.[1];
 
 describe('function images', () => {
   const synthesized = synthesize();
@@ -22,8 +25,8 @@ describe('function images', () => {
     for (const source of images) {
       expect(source.platform).toBe('linux/amd64');
       expect(source.dockerBuildArgs).toEqual({
-        NODE_IMAGE: 'node:24-bookworm-slim',
-        LAMBDA_BASE_IMAGE: 'public.ecr.aws/lambda/nodejs:24',
+        NODE_IMAGE: pinned('NODE_IMAGE'),
+        LAMBDA_BASE_IMAGE: pinned('LAMBDA_BASE_IMAGE'),
       });
       // The staged build context: the repository root as the Dockerfiles expect it, without
       // infra/ (not needed) or what the root .dockerignore leaves out.

@@ -4,6 +4,8 @@ import { parseDotEnv } from '../../workbench/config';
 
 export const REPO_ROOT = resolve(__dirname, '../..');
 export const IMAGES_ENV_FILE = resolve(REPO_ROOT, '.local/images.env');
+/** The upstream images, pinned in this one file. */
+export const BASE_IMAGES_FILE = resolve(REPO_ROOT, 'images/base-images.env');
 
 /** The upstream images (or their offline stand-ins) chosen by scripts/resolve-images.sh. */
 export interface BaseImages {
@@ -13,13 +15,6 @@ export interface BaseImages {
   readonly DYNAMODB_IMAGE: string;
 }
 
-const UPSTREAM: BaseImages = {
-  NODE_IMAGE: 'node:24-bookworm-slim',
-  LAMBDA_BASE_IMAGE: 'public.ecr.aws/lambda/nodejs:24',
-  LOCALSTACK_IMAGE: 'localstack/localstack:4.14.0',
-  DYNAMODB_IMAGE: 'amazon/dynamodb-local:2.6.1',
-};
-
 export function baseImages(): BaseImages {
   let fromFile: Record<string, string> = {};
   try {
@@ -27,7 +22,12 @@ export function baseImages(): BaseImages {
   } catch {
     // no file: upstream images
   }
-  const pick = (name: keyof BaseImages) => process.env[name] ?? fromFile[name] ?? UPSTREAM[name];
+  const upstream = parseDotEnv(readFileSync(BASE_IMAGES_FILE, 'utf8'));
+  const pick = (name: keyof BaseImages) => {
+    const image = process.env[name] ?? fromFile[name] ?? upstream[name];
+    if (!image) throw new Error(`${BASE_IMAGES_FILE} does not set ${name}`);
+    return image;
+  };
   return {
     NODE_IMAGE: pick('NODE_IMAGE'),
     LAMBDA_BASE_IMAGE: pick('LAMBDA_BASE_IMAGE'),
