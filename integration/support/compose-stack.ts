@@ -6,7 +6,7 @@ import { stackClients } from '../../workbench/aws-clients';
 import { loadDemoConfig } from '../../workbench/config';
 import { readStackFile, signIn, type StackDescription } from '../../workbench/stack-client';
 import { docker, freePort } from './docker';
-import { baseImages, REPO_ROOT } from './images';
+import { baseImages, IMAGE_TAG, REPO_ROOT } from './images';
 
 /**
  * The real docker-compose.yml, brought up through Testcontainers on free ports with a stack file
@@ -34,6 +34,8 @@ export async function startComposeStack(overrides: Record<string, string> = {}):
     .withProjectName(`imgproc-it-${process.pid}-${Date.now()}`)
     .withEnvironment({
       ...baseImages(),
+      // Named here too: compose would otherwise also read IMAGE_TAG from a developer's .env.
+      IMAGE_TAG,
       LOCALSTACK_PORT: localstack!,
       DYNAMODB_PORT: dynamodb!,
       COGNITO_PORT: cognito!,

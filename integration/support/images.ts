@@ -36,9 +36,15 @@ export function baseImages(): BaseImages {
   };
 }
 
+/**
+ * The tag of the images built here, as docker-compose.yml reads it (`${IMAGE_TAG:-dev}`): checkouts
+ * that share one Docker engine set their own so they never run each other's function images.
+ */
+export const IMAGE_TAG = process.env.IMAGE_TAG || 'dev';
+
 /** Built from images/<name>/Dockerfile by docker compose (see docker-compose.yml). */
 export const FUNCTION_IMAGES = {
-  uploadUrl: 'imgproc/generate-upload-url:dev',
-  processor: 'imgproc/image-processor:dev',
-  metrics: 'imgproc/s3-metrics:dev',
+  uploadUrl: `imgproc/generate-upload-url:${IMAGE_TAG}`,
+  processor: `imgproc/image-processor:${IMAGE_TAG}`,
+  metrics: `imgproc/s3-metrics:${IMAGE_TAG}`,
 } as const;

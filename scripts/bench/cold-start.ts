@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { docker, freePort } from '../../integration/support/docker';
-import { baseImages, FUNCTION_IMAGES } from '../../integration/support/images';
+import { baseImages, FUNCTION_IMAGES, IMAGE_TAG } from '../../integration/support/images';
 import { median, round } from './measure';
 
 /** Milliseconds from `docker run` to the first answered invocation. */
@@ -43,11 +43,13 @@ export interface ColdStartResult {
 export async function coldStarts(quick: boolean): Promise<{ emptyHandlerMs: number; results: ColdStartResult[] }> {
   const runs = quick ? 1 : 5;
   const base = baseImages().LAMBDA_BASE_IMAGE;
+  // Tagged like the function images, so two checkouts benchmarking at once keep their own.
+  const emptyHandlerImage = `imgproc-bench/empty-handler:${IMAGE_TAG}`;
   // The reference: the same base image with a handler that does nothing.
   const context = mkdtempSync(join(tmpdir(), 'imgproc-empty-handler-'));
   writeFileSync(join(context, 'index.js'), 'exports.handler = async () => "ok";\n');
   writeFileSync(join(context, 'Dockerfile'), `FROM ${base}\nCOPY index.js \${LAMBDA_TASK_ROOT}/\nCMD ["index.handler"]\n`);
-  docker('build', '-q', '-t', 'imgproc-bench/empty-handler:dev', context);
+  docker('build', '-q', '-t', emptyHandlerImage, context);
   rmSync(context, { recursive: true, force: true });
 
   const environment = {
@@ -71,7 +73,7 @@ export async function coldStarts(quick: boolean): Promise<{ emptyHandlerMs: numb
     for (let run = 0; run < runs; run += 1) times.push(await coldStartMs(image, event, environment));
     return median(times);
   };
-  const emptyHandlerMs = await measure('imgproc-bench/empty-handler:dev', {});
+  const emptyHandlerMs = await measure(emptyHandlerImage, {});
   const results: ColdStartResult[] = [];
   for (const subject of subjects) {
     const coldStartMs = await measure(subject.image, subject.event);
@@ -85,6 +87,6 @@ export async function coldStarts(quick: boolean): Promise<{ emptyHandlerMs: numb
       sizeRatio: round(sizeMb(subject.image) / sizeMb(base), 3),
     });
   }
-  docker('rmi', 'imgproc-bench/empty-handler:dev');
+  docker('rmi', emptyHandlerImage);
   return { emptyHandlerMs: round(emptyHandlerMs, 0), results };
 }
