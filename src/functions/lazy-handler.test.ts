@@ -11,6 +11,8 @@ describe('function modules', () => {
     process.env = { ...saved };
   });
 
+  // require(), not import: jest.isolateModules loads a fresh copy of the module, synchronously.
+  /* eslint-disable @typescript-eslint/no-require-imports */
   it.each([
     ['generate-upload-url', () => require('./generate-upload-url/handler')],
     ['image-processor', () => require('./image-processor/handler')],
@@ -31,4 +33,5 @@ describe('function modules', () => {
       message: expect.stringMatching(/^Invalid configuration \(\d problems?\):\n {2}- [A-Z_]+ is required/),
     });
   });
+  /* eslint-enable @typescript-eslint/no-require-imports */
 });
