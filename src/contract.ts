@@ -55,6 +55,57 @@ export const STORAGE_METRICS = {
   bucketDimension: 'BucketName',
 } as const;
 
+/**
+ * When each stage of an image's processing happened, kept on its record under `stages` (ISO 8601
+ * times), in the order they happen. The record's own `createdAt` (URL issued), `processedAt` (final
+ * state written) and `notifiedAt` (notification sent) complete the timeline.
+ * - objectCreatedAt: S3's event time for the upload (the PUT completed);
+ * - queuedAt: SQS received the S3 notification (the message's SentTimestamp);
+ * - receivedAt: the processor's invocation with this message began;
+ * - startedAt: work on this image began (a batch's images share a few workers);
+ * - downloadedAt, renderedAt, storedAt: the original read, every rendition made, every rendition written.
+ */
+export const PROCESSING_STAGES = [
+  'objectCreatedAt',
+  'queuedAt',
+  'receivedAt',
+  'startedAt',
+  'downloadedAt',
+  'renderedAt',
+  'storedAt',
+] as const;
+export type ProcessingStage = (typeof PROCESSING_STAGES)[number];
+/** The record attribute that holds the stage times. */
+export const STAGES_ATTRIBUTE = 'stages';
+
+/**
+ * What the functions publish about their own work in CloudWatch Embedded Metric Format (log lines
+ * that CloudWatch turns into metrics): https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Specification.html
+ * Every metric carries the `service` dimension (the function); outcomes also `Status`, and `Reason`
+ * where there is one.
+ */
+export const OPERATIONAL_METRICS = {
+  namespace: 'ImagePipeline',
+  serviceDimension: 'service',
+  statusDimension: 'Status',
+  reasonDimension: 'Reason',
+  processorService: 'image-processor',
+  storageService: 's3-metrics',
+  /** Milliseconds from S3's event time of the upload to the DONE record. */
+  uploadToDoneLatency: 'UploadToDoneLatency',
+  /** Milliseconds from the start of an image's work to its final record. */
+  processingTime: 'ProcessingTime',
+  /** Count of images settled, by Status (DONE, REJECTED, ALREADY_FINISHED, RETRIED; FAILED from the dead-letter handler) and Reason. */
+  imagesProcessed: 'ImagesProcessed',
+  /** Bytes of the originals read and of the renditions written, for DONE images. */
+  originalBytes: 'OriginalBytes',
+  renditionBytes: 'RenditionBytes',
+  /** 1 for an s3-metrics run that ran out of time and published nothing, 0 for one that published. */
+  storageMeasurementOutOfTime: 'StorageMeasurementOutOfTime',
+  /** Milliseconds an s3-metrics run took. */
+  storageMeasurementDuration: 'StorageMeasurementDuration',
+} as const;
+
 /** The HTTP API's routes. */
 export const API_ROUTES = { createUpload: { method: 'POST', path: '/uploads' } } as const;
 

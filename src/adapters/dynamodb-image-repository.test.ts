@@ -87,7 +87,7 @@ describe('DynamoDbImageRepository', () => {
     const { imageId: _id, ...fields } = done;
     expect(set).toEqual(fields);
     const removed = input.UpdateExpression!.split(' REMOVE ')[1]!.split(', ').map((name) => names[name]);
-    expect(removed.sort()).toEqual(['failureMessage', 'notifiedAt', 'rejectionMessage', 'rejectionReason']);
+    expect(removed.sort()).toEqual(['failureMessage', 'notifiedAt', 'rejectionMessage', 'rejectionReason', 'stages']);
     expect(values[':pending']).toBe('PENDING');
     expect(values[':failed']).toBe('FAILED');
   });

@@ -23,6 +23,7 @@ const OUTCOME_FIELDS = [
   'rejectionReason',
   'rejectionMessage',
   'failureMessage',
+  'stages',
 ] as const;
 
 /** The images table, keyed by `imageId`. */

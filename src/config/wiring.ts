@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { CloudWatchMetricsSink } from '../adapters/cloudwatch-metrics-sink';
 import { DynamoDbImageRepository } from '../adapters/dynamodb-image-repository';
+import { EmfProcessingMetrics, EmfStorageRunMetrics } from '../adapters/emf-metrics';
 import { S3ObjectStore, S3UploadUrlSigner } from '../adapters/s3-object-store';
 import { SnsNotifier } from '../adapters/sns-notifier';
 import type { CreateUploadDeps } from '../domain/create-upload';
@@ -8,6 +9,7 @@ import { hexPartitionBoundaries, type MeasureStorageDeps } from '../domain/measu
 import type { ProcessUploadDeps } from '../domain/process-upload';
 import { JsonLogger } from '../logging/json-logger';
 import type { Clock } from '../domain/ports/clock';
+import type { ProcessingMetrics, StorageRunMetrics } from '../domain/ports/operational-metrics';
 import { cloudWatchClient, dynamoDbClient, presignS3Client, s3Client, snsClient } from './aws-clients';
 import type { Env } from './env-reader';
 import {
@@ -48,6 +50,8 @@ export function uploadFunctionDeps(env: Env = process.env): FunctionDeps<CreateU
 
 export interface ProcessorDeps extends FunctionDeps<Omit<ProcessUploadDeps, 'logger'>> {
   readonly concurrency: number;
+  /** Stage latencies, outcomes and bytes, flushed once per invocation. */
+  readonly metrics: ProcessingMetrics;
 }
 
 export function processorFunctionDeps(env: Env = process.env): ProcessorDeps {
@@ -56,6 +60,7 @@ export function processorFunctionDeps(env: Env = process.env): ProcessorDeps {
   return {
     logger: logger('image-processor', config.logLevel),
     concurrency: config.concurrency,
+    metrics: new EmfProcessingMetrics(),
     useCase: {
       originals: new S3ObjectStore(s3, config.originalsBucketName),
       processed: new S3ObjectStore(s3, config.processedBucketName),
@@ -73,11 +78,17 @@ export function processorFunctionDeps(env: Env = process.env): ProcessorDeps {
   };
 }
 
-export function metricsFunctionDeps(env: Env = process.env): FunctionDeps<Omit<MeasureStorageDeps, 'logger'>> {
+export interface MetricsFunctionDeps extends FunctionDeps<Omit<MeasureStorageDeps, 'logger'>> {
+  /** The run's own duration and whether it ran out of time (the OUT_OF_TIME alarm). */
+  readonly runMetrics: StorageRunMetrics;
+}
+
+export function metricsFunctionDeps(env: Env = process.env): MetricsFunctionDeps {
   const config = loadMetricsFunctionConfig(env);
   const s3 = s3Client(config);
   return {
     logger: logger('s3-metrics', config.logLevel),
+    runMetrics: new EmfStorageRunMetrics(),
     useCase: {
       listerFor: (bucketName) => new S3ObjectStore(s3, bucketName),
       metrics: new CloudWatchMetricsSink(cloudWatchClient(config), config.namespace),

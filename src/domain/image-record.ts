@@ -1,4 +1,4 @@
-import type { ImageStatus } from '../contract';
+import type { ImageStatus, ProcessingStage } from '../contract';
 import type { RejectionReason } from './errors';
 import type { ImageFormat } from './image-format';
 
@@ -23,6 +23,9 @@ export interface PendingImage {
   readonly createdAt: string;
 }
 
+/** When each processing stage happened (ISO 8601), stored with the final state: see PROCESSING_STAGES. */
+export type StageTimes = Readonly<Partial<Record<ProcessingStage, string>>>;
+
 export interface DoneImage {
   readonly status: 'DONE';
   readonly imageId: string;
@@ -35,6 +38,7 @@ export interface DoneImage {
   readonly format: ImageFormat;
   readonly bytes: number;
   readonly processedAt: string;
+  readonly stages?: StageTimes;
 }
 
 export interface RejectedImage {
@@ -45,6 +49,7 @@ export interface RejectedImage {
   readonly rejectionReason: RejectionReason;
   readonly rejectionMessage: string;
   readonly processedAt: string;
+  readonly stages?: StageTimes;
 }
 
 /** The message could not be processed after every retry (written from the dead-letter queue). */
@@ -55,6 +60,7 @@ export interface FailedImage {
   readonly originalS3Key: string;
   readonly failureMessage: string;
   readonly processedAt: string;
+  readonly stages?: StageTimes;
 }
 
 export type FinishedImage = DoneImage | RejectedImage | FailedImage;
@@ -80,4 +86,5 @@ export interface ImageRecord {
   readonly failureMessage?: string;
   readonly processedAt?: string;
   readonly notifiedAt?: string;
+  readonly stages?: StageTimes;
 }

@@ -3,14 +3,26 @@ import { InvalidMessageError } from './errors';
 import { createdEventBody, parseStorageEvent } from './storage-event';
 
 describe('parseStorageEvent', () => {
-  it('reads the bucket, the decoded key and the size of a created object', () => {
+  it('reads the bucket, the decoded key, the size and the event time of a created object', () => {
     const event = parseStorageEvent(s3EventBody('originals', 'user-uploads/u1/a b+c%.jpg', 77));
 
     expect(event).toEqual({
       kind: 'records',
-      created: [{ bucketName: 'originals', key: 'user-uploads/u1/a b+c%.jpg', sizeBytes: 77 }],
+      created: [{ bucketName: 'originals', key: 'user-uploads/u1/a b+c%.jpg', sizeBytes: 77, eventTime: '2026-11-23T12:00:00.000Z' }],
       ignoredRecords: 0,
     });
+  });
+
+  it.each([
+    ['missing', undefined],
+    ['not a time', 'yesterday'],
+    ['not a string', 1795435200000],
+  ])('leaves out an event time that is %s', (_case, eventTime) => {
+    const record = { ...JSON.parse(s3EventBody('b', 'user-uploads/u/1.jpg')).Records[0], eventTime };
+
+    const event = parseStorageEvent(JSON.stringify({ Records: [record] }));
+
+    expect(event.kind === 'records' && event.created[0]).toEqual({ bucketName: 'b', key: 'user-uploads/u/1.jpg', sizeBytes: 1234 });
   });
 
   it('decodes + as a space, as S3 encodes keys in notifications', () => {
@@ -66,7 +78,7 @@ describe('createdEventBody', () => {
     expect(JSON.parse(body).Records[0].s3.object.key).toBe('user-uploads/u+1/a%2Bb.jpg');
     expect(parseStorageEvent(body)).toEqual({
       kind: 'records',
-      created: [{ bucketName: 'originals', key: 'user-uploads/u 1/a+b.jpg' }],
+      created: [{ bucketName: 'originals', key: 'user-uploads/u 1/a+b.jpg', eventTime: '2026-11-23T12:00:00.000Z' }],
       ignoredRecords: 0,
     });
   });

@@ -1,10 +1,13 @@
 import { InvalidMessageError } from './errors';
+import { epochMsOf } from './time';
 
 /** An object S3 reported as created, with its key decoded. */
 export interface CreatedObject {
   readonly bucketName: string;
   readonly key: string;
   readonly sizeBytes?: number;
+  /** S3's time of the event (the upload completed), ISO 8601, when the record has a valid one. */
+  readonly eventTime?: string;
 }
 
 export type StorageEvent =
@@ -47,10 +50,12 @@ export function parseStorageEvent(body: string): StorageEvent {
       throw new InvalidMessageError('An S3 record has no bucket name or object key.');
     }
     const size = object.size;
+    const eventTime = typeof record.eventTime === 'string' && epochMsOf(record.eventTime) !== undefined ? record.eventTime : undefined;
     created.push({
       bucketName: bucket.name,
       key: decodeKey(object.key),
       ...(typeof size === 'number' && Number.isSafeInteger(size) && size >= 0 ? { sizeBytes: size } : {}),
+      ...(eventTime !== undefined ? { eventTime } : {}),
     });
   }
   return { kind: 'records', created, ignoredRecords };

@@ -7,6 +7,7 @@ import { JsonLogger } from '../logging/json-logger';
 import type { MetricsSink } from '../domain/ports/metrics-sink';
 import type { BucketUsage } from '../domain/measure-storage';
 import type { Notifier } from '../domain/ports/notifier';
+import type { ImageObservation, ProcessingMetrics, StorageRunMetrics, StorageRunObservation } from '../domain/ports/operational-metrics';
 import type { ImageNotification } from '../domain/image-notification';
 import type {
   ListedObject,
@@ -132,6 +133,25 @@ export class RecordingMetricsSink implements MetricsSink {
   }
 }
 
+export class RecordingProcessingMetrics implements ProcessingMetrics {
+  readonly recorded: ImageObservation[] = [];
+  flushes = 0;
+  recordImage(observation: ImageObservation): void {
+    this.recorded.push(observation);
+  }
+  flush(): void {
+    this.flushes += 1;
+  }
+}
+
+export class RecordingStorageRunMetrics implements StorageRunMetrics {
+  readonly recorded: StorageRunObservation[] = [];
+  recordRun(observation: StorageRunObservation): void {
+    this.recorded.push(observation);
+  }
+  flush(): void {}
+}
+
 export class FakeSigner implements UploadUrlSigner {
   readonly requests: PresignPutRequest[] = [];
   async presignPut(request: PresignPutRequest): Promise<PresignedPut> {
@@ -144,6 +164,18 @@ export class FakeSigner implements UploadUrlSigner {
 }
 
 export const fixedClock = (iso = '2026-11-23T12:00:00.000Z'): Clock => ({ now: () => new Date(iso) });
+
+/** A clock that moves `stepMs` forward every time it is read, so successive stages get distinct times. */
+export function steppingClock(startIso = '2026-11-23T12:00:00.000Z', stepMs = 10): Clock & { readonly reads: number } {
+  let reads = 0;
+  const start = Date.parse(startIso);
+  return {
+    now: () => new Date(start + stepMs * reads++),
+    get reads() {
+      return reads;
+    },
+  };
+}
 
 export function sequentialIds(): { newImageId: () => string } {
   let n = 0;

@@ -1,4 +1,8 @@
+import { EmfProcessingMetrics } from '../../adapters/emf-metrics';
 import type { ProcessorDeps } from '../../config/wiring';
+import type { Clock } from '../../domain/ports/clock';
+import type { ProcessingMetrics } from '../../domain/ports/operational-metrics';
+import { captureStdout, parseEmf } from '../../test-support/emf';
 import { s3EventBody, s3TestEventBody, sqsEvent, sqsRecord } from '../../test-support/events';
 import {
   captureLogs,
@@ -6,6 +10,8 @@ import {
   InMemoryImageRepository,
   InMemoryObjectStore,
   RecordingNotifier,
+  RecordingProcessingMetrics,
+  steppingClock,
 } from '../../test-support/fakes';
 import * as images from '../../test-support/images';
 import { makeDeadLetterHandler, makeHandler } from './handler';
@@ -14,7 +20,8 @@ const USER = '3f1c2a4e-8b7d-4c21-9e0f-1a2b3c4d5e6f';
 const imageId = (n: number) => `9b2e7c1a-4d3f-4a8b-b6c5-${String(n).padStart(12, '0')}`;
 const keyOf = (n: number) => `user-uploads/${USER}/${imageId(n)}.png`;
 
-async function setup(concurrency = 2) {
+async function setup(concurrency = 2, options: { metrics?: ProcessingMetrics; clock?: Clock } = {}) {
+  const metrics = options.metrics ?? new RecordingProcessingMetrics();
   const originals = new InMemoryObjectStore();
   const processed = new InMemoryObjectStore();
   const repository = new InMemoryImageRepository();
@@ -23,12 +30,13 @@ async function setup(concurrency = 2) {
   const deps: ProcessorDeps = {
     logger: logs.logger,
     concurrency,
+    metrics,
     useCase: {
       originals,
       processed,
       images: repository,
       notifier,
-      clock: fixedClock(),
+      clock: options.clock ?? fixedClock(),
       policy: {
         originalsBucketName: 'originals',
         maxUploadBytes: 1_000_000,
@@ -40,7 +48,7 @@ async function setup(concurrency = 2) {
   };
   const png = await images.png(40, 30);
   for (let n = 1; n <= 6; n += 1) originals.put(keyOf(n), png);
-  return { handler: makeHandler(deps), deadLetterHandler: makeDeadLetterHandler(deps), originals, repository, notifier, logs };
+  return { handler: makeHandler(deps), deadLetterHandler: makeDeadLetterHandler(deps), originals, repository, notifier, logs, metrics };
 }
 
 const message = (n: number) => sqsRecord(s3EventBody('originals', keyOf(n)), `m-${n}`);
@@ -121,6 +129,66 @@ describe('image-processor handler', () => {
 
     await expect(handler({} as never)).rejects.toThrow('image-processor expects an SQS event with Records.');
   });
+
+  it('stores the stage times with each record: S3 event, queue, invocation and the processing stages', async () => {
+    const { handler, repository } = await setup(1, { clock: steppingClock('2026-11-23T12:00:01.000Z', 5) });
+
+    await handler(sqsEvent(message(1), message(2)));
+
+    const [first, second] = [repository.records.get(imageId(1))!, repository.records.get(imageId(2))!];
+    expect(first.stages).toEqual({
+      objectCreatedAt: '2026-11-23T12:00:00.000Z', // the S3 event's eventTime
+      queuedAt: new Date(1795435200000).toISOString(), // the message's SentTimestamp
+      receivedAt: '2026-11-23T12:00:01.000Z', // the invocation began
+      startedAt: expect.any(String),
+      downloadedAt: expect.any(String),
+      renderedAt: expect.any(String),
+      storedAt: expect.any(String),
+    });
+    // One invocation: both share receivedAt; with one worker the second starts after the first is stored.
+    expect(second.stages?.receivedAt).toBe(first.stages?.receivedAt);
+    expect(Date.parse(second.stages!.startedAt!)).toBeGreaterThan(Date.parse(first.stages!.storedAt!));
+  });
+
+  it('records one observation per image and flushes the metrics once per invocation, failures included', async () => {
+    const { handler, metrics, originals, notifier } = await setup(1);
+    originals.put(keyOf(2), images.html());
+    notifier.faults.failNext(1);
+
+    await handler(sqsEvent(message(1), message(2), message(3)));
+
+    const recorded = (metrics as RecordingProcessingMetrics).recorded;
+    expect(recorded.map((observation) => [observation.status, observation.reason])).toEqual([
+      ['RETRIED', 'DEPENDENCY_FAILURE'],
+      ['REJECTED', 'NOT_AN_IMAGE'],
+      ['DONE', undefined],
+    ]);
+    expect((metrics as RecordingProcessingMetrics).flushes).toBe(1);
+  });
+
+  it('publishes EMF: upload→DONE latency, processing time, bytes, and outcomes by status and reason', async () => {
+    const { handler, originals, repository } = await setup(2, { metrics: new EmfProcessingMetrics(), clock: steppingClock('2026-11-23T12:00:02.000Z', 7) });
+    originals.put(keyOf(3), images.html());
+
+    const lines = await captureStdout(() => handler(sqsEvent(message(1), message(2), message(3))));
+
+    const emitted = parseEmf(lines);
+    expect(emitted.every((metric) => metric.namespace === 'ImagePipeline')).toBe(true);
+    const metric = (name: string, dimensions: Record<string, string> = { service: 'image-processor' }) =>
+      emitted.find((candidate) => candidate.name === name && candidate.dimensionSets.some((set) => JSON.stringify(set) === JSON.stringify(dimensions)));
+    const done = [1, 2].map((n) => repository.records.get(imageId(n))!);
+    const latencies = done.map((record) => Date.parse(record.processedAt!) - Date.parse('2026-11-23T12:00:00.000Z'));
+    expect(metric('UploadToDoneLatency')).toMatchObject({ unit: 'Milliseconds', values: expect.arrayContaining(latencies) });
+    expect(metric('UploadToDoneLatency')!.values).toHaveLength(2);
+    expect(metric('ProcessingTime')).toMatchObject({ unit: 'Milliseconds' });
+    expect(metric('ProcessingTime')!.values).toHaveLength(3);
+    expect(metric('OriginalBytes')).toMatchObject({ unit: 'Bytes', values: done.map((record) => record.bytes) });
+    expect(metric('RenditionBytes')!.values).toEqual(done.map((record) => record.renditions!.reduce((sum, r) => sum + r.bytes, 0)));
+    expect(metric('ImagesProcessed', { service: 'image-processor', Status: 'DONE' })).toMatchObject({ unit: 'Count', values: [2] });
+    expect(metric('ImagesProcessed', { service: 'image-processor', Status: 'REJECTED' })).toMatchObject({ values: [1] });
+    expect(metric('ImagesProcessed', { service: 'image-processor', Status: 'REJECTED', Reason: 'NOT_AN_IMAGE' })).toMatchObject({ values: [1] });
+    expect(metric('ImagesProcessed', { service: 'image-processor', Status: 'DONE', Reason: 'NOT_AN_IMAGE' })).toBeUndefined();
+  });
 });
 
 describe('dead-letter handler', () => {
@@ -133,6 +201,14 @@ describe('dead-letter handler', () => {
     expect(response).toEqual({ batchItemFailures: [] });
     expect(repository.records.get(imageId(1))).toMatchObject({ status: 'FAILED', failureMessage: expect.stringContaining('delivered 5 times') });
     expect(notifier.published).toEqual([expect.objectContaining({ status: 'FAILED' })]);
+  });
+
+  it('counts each upload it marks FAILED', async () => {
+    const { deadLetterHandler, metrics } = await setup();
+
+    await deadLetterHandler(sqsEvent(message(1), message(2)));
+
+    expect((metrics as RecordingProcessingMetrics).recorded).toEqual([{ status: 'FAILED' }, { status: 'FAILED' }]);
   });
 
   it('logs a poison message whole and acknowledges it: it can never be tied to an image', async () => {

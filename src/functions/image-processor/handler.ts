@@ -3,6 +3,7 @@ import { mapWithConcurrency } from '../../domain/concurrency';
 import { AppError, InvalidMessageError } from '../../domain/errors';
 import { markFailed } from '../../domain/mark-failed';
 import { processUpload } from '../../domain/process-upload';
+import { observationOf, StageTimeline, timedProcessing } from '../../domain/stage-timeline';
 import { type CreatedObject, parseStorageEvent } from '../../domain/storage-event';
 import { processorFunctionDeps, type ProcessorDeps } from '../../config/wiring';
 import type { JsonLogger } from '../../logging/json-logger';
@@ -18,7 +19,8 @@ interface MessageSettlement {
   readonly name: string;
   readonly logFields: (message: SQSRecord) => Record<string, unknown>;
   readonly onTestEvent: (log: JsonLogger) => void;
-  readonly settle: (object: CreatedObject, message: SQSRecord, log: JsonLogger) => Promise<void>;
+  /** `receivedAt`: when the invocation carrying the message began (ISO 8601). */
+  readonly settle: (object: CreatedObject, message: SQSRecord, log: JsonLogger, receivedAt: string) => Promise<void>;
   /** `true` acknowledges the message despite the error (it can never succeed and was logged). */
   readonly acknowledgeFailure: (error: unknown, message: SQSRecord, log: JsonLogger) => boolean;
 }
@@ -32,22 +34,33 @@ interface MessageSettlement {
 function makeBatchHandler(deps: ProcessorDeps, settlement: MessageSettlement) {
   return async (event: SQSEvent, context?: Invocation): Promise<SQSBatchResponse> => {
     if (!Array.isArray(event?.Records)) throw new Error(`${settlement.name} expects an SQS event with Records.`);
+    const receivedAt = deps.useCase.clock.now().toISOString();
     const batchItemFailures: SQSBatchItemFailure[] = [];
-    await mapWithConcurrency(event.Records, deps.concurrency, async (message) => {
-      const log = deps.logger.child({ requestId: context?.awsRequestId, messageId: message.messageId, ...settlement.logFields(message) });
-      try {
-        const storageEvent = parseStorageEvent(message.body);
-        if (storageEvent.kind === 'test') return settlement.onTestEvent(log);
-        for (const object of storageEvent.created) await settlement.settle(object, message, log);
-      } catch (error) {
-        if (!settlement.acknowledgeFailure(error, message, log)) batchItemFailures.push({ itemIdentifier: message.messageId });
-      }
-    });
+    try {
+      await mapWithConcurrency(event.Records, deps.concurrency, async (message) => {
+        const log = deps.logger.child({ requestId: context?.awsRequestId, messageId: message.messageId, ...settlement.logFields(message) });
+        try {
+          const storageEvent = parseStorageEvent(message.body);
+          if (storageEvent.kind === 'test') return settlement.onTestEvent(log);
+          for (const object of storageEvent.created) await settlement.settle(object, message, log, receivedAt);
+        } catch (error) {
+          if (!settlement.acknowledgeFailure(error, message, log)) batchItemFailures.push({ itemIdentifier: message.messageId });
+        }
+      });
+    } finally {
+      deps.metrics.flush();
+    }
     return { batchItemFailures };
   };
 }
 
 const receiveCountOf = (message: SQSRecord, fallback: number) => Number(message.attributes?.ApproximateReceiveCount ?? fallback);
+
+/** When SQS received the message (its SentTimestamp, epoch milliseconds), ISO 8601. */
+function queuedAtOf(message: SQSRecord): string | undefined {
+  const sentAtMs = Number(message.attributes?.SentTimestamp);
+  return Number.isSafeInteger(sentAtMs) && sentAtMs > 0 ? new Date(sentAtMs).toISOString() : undefined;
+}
 
 /** Turns each uploaded original into renditions, a final record and a notification. */
 export function makeHandler(deps: ProcessorDeps) {
@@ -55,16 +68,23 @@ export function makeHandler(deps: ProcessorDeps) {
     name: 'image-processor',
     logFields: (message) => ({ receiveCount: receiveCountOf(message, 1) }),
     onTestEvent: (log) => log.info('s3 test event acknowledged'),
-    async settle(object, _message, log) {
-      const outcome = await processUpload({ ...deps.useCase, logger: log }, object);
-      log.info('upload processed', { key: object.key, outcome });
+    async settle(object, message, log, receivedAt) {
+      const queuedAt = queuedAtOf(message);
+      const timeline = new StageTimeline(deps.useCase.clock, {
+        ...(object.eventTime !== undefined ? { objectCreatedAt: object.eventTime } : {}),
+        ...(queuedAt !== undefined ? { queuedAt } : {}),
+        receivedAt,
+      });
+      timeline.mark('startedAt');
+      const outcome = await processUpload(timedProcessing({ ...deps.useCase, logger: log }, timeline), object);
+      const observation = observationOf(outcome, timeline);
+      deps.metrics.recordImage(observation);
+      log.info('upload processed', { key: object.key, outcome, uploadToDoneMs: observation.uploadToDoneMs, processingMs: observation.processingMs });
     },
     acknowledgeFailure(error, _message, log) {
-      log.error('message will be retried', {
-        code: error instanceof AppError ? error.code : 'UNEXPECTED',
-        retryable: error instanceof AppError ? error.retryable : undefined,
-        error,
-      });
+      const code = error instanceof AppError ? error.code : 'UNEXPECTED';
+      log.error('message will be retried', { code, retryable: error instanceof AppError ? error.retryable : undefined, error });
+      deps.metrics.recordImage({ status: 'RETRIED', reason: code });
       return false;
     },
   });
@@ -87,6 +107,7 @@ export function makeDeadLetterHandler(deps: ProcessorDeps) {
         object,
         receiveCount,
       );
+      if (outcome === 'FAILED') deps.metrics.recordImage({ status: 'FAILED' });
       log.warn('dead-lettered upload settled', { key: object.key, outcome, receiveCount });
     },
     acknowledgeFailure(error, message, log) {

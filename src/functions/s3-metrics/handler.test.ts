@@ -1,4 +1,6 @@
 import { scheduledEvent } from '../../test-support/events';
+import { EmfStorageRunMetrics } from '../../adapters/emf-metrics';
+import { captureStdout, parseEmf } from '../../test-support/emf';
 import { captureLogs, fixedClock, InMemoryObjectStore, RecordingMetricsSink } from '../../test-support/fakes';
 import { makeHandler } from './handler';
 
@@ -10,6 +12,7 @@ function setup() {
   const logs = captureLogs('info');
   const handler = makeHandler({
     logger: logs.logger,
+    runMetrics: new EmfStorageRunMetrics(),
     useCase: {
       listerFor: () => bucket,
       metrics,
@@ -43,13 +46,31 @@ describe('s3-metrics handler', () => {
   });
 
   it.each([
+    ['a run that published', 60_000, 0],
+    ['a run that ran out of time', 500, 1],
+  ])('writes an EMF line for %s: StorageMeasurementOutOfTime %d, and the duration', async (_case, remainingMs, outOfTime) => {
+    const { handler } = setup();
+
+    const lines = await captureStdout(() => handler(scheduledEvent(), context(remainingMs)));
+
+    const emitted = parseEmf(lines);
+    expect(emitted.map(({ name, unit, namespace, dimensionSets }) => ({ name, unit, namespace, dimensionSets }))).toEqual([
+      { name: 'StorageMeasurementOutOfTime', unit: 'Count', namespace: 'ImagePipeline', dimensionSets: [{ service: 's3-metrics' }] },
+      { name: 'StorageMeasurementDuration', unit: 'Milliseconds', namespace: 'ImagePipeline', dimensionSets: [{ service: 's3-metrics' }] },
+    ]);
+    expect(emitted[0]!.values).toEqual([outOfTime]);
+    expect(emitted[1]!.values).toEqual([0]);
+  });
+
+  it.each([
     ['an empty event', {}],
     ['an S3 event', { Records: [] }],
     ['another EventBridge event', { ...scheduledEvent(), 'detail-type': 'Object Created', source: 'aws.s3' }],
   ])('refuses %s and measures nothing', async (_case, event) => {
     const { handler, metrics } = setup();
 
-    await expect(handler(event as never, context(60_000))).rejects.toThrow('s3-metrics expects an EventBridge scheduled event');
+    const lines = await captureStdout(() => expect(handler(event as never, context(60_000))).rejects.toThrow('s3-metrics expects an EventBridge scheduled event'));
     expect(metrics.calls).toHaveLength(0);
+    expect(parseEmf(lines)).toEqual([]);
   });
 });
