@@ -1,6 +1,6 @@
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { CreateTopicCommand, DeleteTopicCommand, SubscribeCommand } from '@aws-sdk/client-sns';
-import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand, SetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { getImage, pollUntil, putObject, type ReceivedNotification, requestUpload, takeNotifications, type UploadGrant } from '../workbench/stack-client';
 import * as images from '../src/test-support/images';
 import { type ComposeStack, startComposeStack } from './support/compose-stack';
@@ -140,4 +140,80 @@ describe('a dependency goes away in the middle of a run and comes back', () => {
     expect(outcome.failedAttempts).toBeGreaterThan(0);
     recordTrial({ area: 'Faults', trial: `SNS topic deleted for ${OUTAGE_MS / 1000} s while ${IMAGES_PER_RUN} uploads were processed`, runs: 1, outcome: outcome.summary });
   });
+});
+
+/** How long the processor stays away in the outage test: longer than maxReceiveCount × the visibility timeout. */
+const PROCESSOR_OUTAGE_MS = 6 * 60_000;
+const WAITING_UPLOADS = 50;
+
+async function queueDepth(queueUrl: string): Promise<{ visible: number; inFlight: number }> {
+  const { Attributes = {} } = await running.clients.sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }),
+  );
+  return { visible: Number(Attributes.ApproximateNumberOfMessages), inFlight: Number(Attributes.ApproximateNumberOfMessagesNotVisible) };
+}
+
+describe('the processor goes away for minutes while uploads wait', () => {
+  // The longest test of the suite (about 8 minutes): the outage must outlast maxReceiveCount (5) ×
+  // the visibility timeout, so that a mapping that spent receives on it would dead-letter the backlog.
+  it(`processor stopped for ${PROCESSOR_OUTAGE_MS / 60_000} minutes with ${WAITING_UPLOADS} uploads waiting: no receive spent, all DONE, backlog moving within seconds`, async () => {
+    // Arrange: a visibility timeout of 60 s for this test, so a backlog that only moved after it
+    // expired could not pass for one that moved at once.
+    const { sqs } = running.clients;
+    const uploadQueue = running.stack.uploadQueue.url;
+    await sqs.send(new SetQueueAttributesCommand({ QueueUrl: uploadQueue, Attributes: { VisibilityTimeout: '60' } }));
+    const grants = await requestGrants(WAITING_UPLOADS);
+    const processor = running.containerId('image-processor');
+    const keys = new Set(grants.map((grant) => grant.file_path));
+
+    // Act: stop the processor, upload, wait out the outage, start it again.
+    let depthAtEnd: { visible: number; inFlight: number };
+    running.docker('stop', '-t', '2', processor);
+    try {
+      await putAll(grants);
+      await pollUntil(async () => ((await queueDepth(uploadQueue)).visible >= WAITING_UPLOADS ? true : undefined), {
+        timeoutMs: 60_000,
+        failure: () => `the ${WAITING_UPLOADS} upload events did not all reach the queue within 60 s`,
+      });
+      await new Promise((resolve) => setTimeout(resolve, PROCESSOR_OUTAGE_MS));
+      depthAtEnd = await queueDepth(uploadQueue);
+    } finally {
+      running.docker('start', processor);
+    }
+    const restartedAt = Date.now();
+
+    // Assert: nothing was received while the function was away...
+    expect(depthAtEnd).toEqual({ visible: WAITING_UPLOADS, inFlight: 0 });
+    // ...the backlog starts moving within seconds of the restart, not after the visibility timeout...
+    const ids = grants.map((grant) => grant.image_id);
+    const statuses = async () => Promise.all(ids.map(async (id) => (await getImage(running.clients.dynamoDb, running.stack.imagesTable, id))?.status));
+    await pollUntil(async () => ((await statuses()).includes('DONE') ? true : undefined), {
+      timeoutMs: 20_000,
+      intervalMs: 250,
+      failure: () => 'no upload was DONE within 20 s of the processor starting again',
+    });
+    const firstDoneAfterMs = Date.now() - restartedAt;
+    // ...and every upload ends DONE, each delivered once, with an empty DLQ.
+    await pollUntil(async () => ((await statuses()).every((status) => status === 'DONE') ? true : undefined), {
+      timeoutMs: 180_000,
+      failure: () => `not all ${WAITING_UPLOADS} uploads were DONE within 180 s of the processor starting again`,
+    });
+    const allDoneAfterMs = Date.now() - restartedAt;
+    const processed = running
+      .docker('logs', processor)
+      .split('\n')
+      .filter((line) => line.includes('"upload processed"'))
+      .map((line) => JSON.parse(line.slice(line.indexOf('{'))) as { key: string; receiveCount: number })
+      .filter((entry) => keys.has(entry.key));
+    expect(processed).toHaveLength(WAITING_UPLOADS);
+    expect(processed.filter((entry) => entry.receiveCount !== 1)).toEqual([]);
+    expect(await queueDepth(running.stack.deadLetterQueue.url)).toEqual({ visible: 0, inFlight: 0 });
+    await sqs.send(new SetQueueAttributesCommand({ QueueUrl: uploadQueue, Attributes: { VisibilityTimeout: '5' } }));
+    recordTrial({
+      area: 'Faults',
+      trial: `Processor container stopped for ${PROCESSOR_OUTAGE_MS / 60_000} minutes with ${WAITING_UPLOADS} uploads waiting (maxReceiveCount 5, visibility timeout 60 s)`,
+      runs: 1,
+      outcome: `no message received while it was away; first DONE ${(firstDoneAfterMs / 1000).toFixed(1)} s and all ${WAITING_UPLOADS} DONE ${(allDoneAfterMs / 1000).toFixed(1)} s after it started again, each delivered once; DLQ empty`,
+    });
+  }, 15 * 60_000);
 });

@@ -47,8 +47,13 @@ export interface GatewayConfig extends RuntimeConfig {
   /** Where the gateway reaches cognito-local; also the tokens' issuer domain (cognito-local's IssuerDomain). */
   readonly cognitoUrl: string;
   readonly uploadFunctionUrl: string;
-  /** One event source mapping loop per processor container: the emulator runs one invocation at a time. */
+  /**
+   * One event source mapping loop per processor container: the emulator runs one invocation at a
+   * time. Each URL's host name may stand for several containers (a compose service with replicas).
+   */
   readonly processorFunctionUrls: readonly string[];
+  /** How often the containers behind each processor URL are looked up again. */
+  readonly functionDiscoveryMs: number;
   readonly metricsFunctionUrl: string;
   /** The processor image run with `index.deadLetterHandler`, fed from the dead-letter queue. */
   readonly deadLetterFunctionUrl: string;
@@ -79,6 +84,7 @@ export function loadGatewayConfig(env: Env = process.env): Readonly<GatewayConfi
     cognitoUrl: reader.optional('COGNITO_URL', checkUrl) ?? 'http://cognito:9229',
     uploadFunctionUrl: reader.optional('UPLOAD_FUNCTION_URL', checkUrl) ?? 'http://generate-upload-url:8080',
     processorFunctionUrls: urls('PROCESSOR_FUNCTION_URLS', 'http://image-processor:8080'),
+    functionDiscoveryMs: reader.integer('FUNCTION_DISCOVERY_MS', { default: 1000, min: 100, max: 60_000 }),
     metricsFunctionUrl: reader.optional('METRICS_FUNCTION_URL', checkUrl) ?? 'http://s3-metrics:8080',
     deadLetterFunctionUrl: reader.optional('DEAD_LETTER_FUNCTION_URL', checkUrl) ?? 'http://dead-letter:8080',
     batchSize: reader.integer('SQS_BATCH_SIZE', { default: 10, min: 1, max: 10 }),

@@ -3,6 +3,7 @@ import { cognitoClient, sqsClient } from './aws-clients';
 import { loadGatewayConfig } from './config';
 import { JsonLogger } from '../src/logging/json-logger';
 import { findUserPoolClientId, findUserPoolId } from './cognito-lookup';
+import { runFunctionPool } from './function-pool';
 import { createHttpApi } from './http-api';
 import { createJwtAuthorizer } from './jwt-authorizer';
 import { rieInvoker } from './rie-client';
@@ -35,9 +36,9 @@ async function main(): Promise<void> {
   const sqs = sqsClient(config);
   const findQueue = async (name: string) => {
     const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: name }));
-    const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }));
+    const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn', 'VisibilityTimeout'] }));
     if (!QueueUrl || !Attributes?.QueueArn) throw new Error(`Queue "${name}" not found: run provisioning first.`);
-    return { url: QueueUrl, arn: Attributes.QueueArn };
+    return { url: QueueUrl, arn: Attributes.QueueArn, visibilityTimeoutSeconds: Number(Attributes.VisibilityTimeout ?? 30) };
   };
   const uploadQueue = await findQueue(names.uploadQueueName);
   const deadLetterQueue = await findQueue(names.deadLetterQueueName);
@@ -52,7 +53,7 @@ async function main(): Promise<void> {
   await new Promise<void>((resolve) => server.listen(config.port, '0.0.0.0', resolve));
 
   const stop = new AbortController();
-  const mapping = (queue: { url: string; arn: string }, functionUrl: string) =>
+  const mapping = (queue: { url: string; arn: string; visibilityTimeoutSeconds: number }, functionUrl: string, signal = stop.signal) =>
     runEventSourceMapping({
       sqs,
       queueUrl: queue.url,
@@ -62,11 +63,21 @@ async function main(): Promise<void> {
       batchSize: config.batchSize,
       batchWindowMs: config.batchWindowMs,
       waitTimeSeconds: config.receiveWaitSeconds,
+      visibilityTimeoutSeconds: queue.visibilityTimeoutSeconds,
       logger,
-      signal: stop.signal,
+      signal,
     });
   const loops = [
-    ...config.processorFunctionUrls.map((url) => mapping(uploadQueue, url)),
+    // One loop per running container behind each processor URL (PROCESSOR_CONTAINERS in docker-compose.yml).
+    ...config.processorFunctionUrls.map((functionUrl) =>
+      runFunctionPool({
+        functionUrl,
+        refreshMs: config.functionDiscoveryMs,
+        runLoop: (containerUrl, signal) => mapping(uploadQueue, containerUrl, signal),
+        logger,
+        signal: stop.signal,
+      }),
+    ),
     mapping(deadLetterQueue, config.deadLetterFunctionUrl),
     runSchedule({
       invoker: invoker(config.metricsFunctionUrl),

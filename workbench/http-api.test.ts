@@ -13,6 +13,7 @@ async function start(result: InvokeResult, corsAllowedOrigins: string[] = ['*'])
   const events: APIGatewayProxyEventV2WithJWTAuthorizer[] = [];
   const uploadFunction: FunctionInvoker = {
     url: 'http://upload:8080',
+      probe: async () => true,
     async invoke(event) {
       events.push(event as APIGatewayProxyEventV2WithJWTAuthorizer);
       return result;

@@ -10,6 +10,7 @@ describe('runSchedule', () => {
     let overlapped = false;
     const invoker: FunctionInvoker = {
       url: 'http://metrics:8080',
+      probe: async () => true,
       async invoke(event) {
         overlapped ||= running > 0;
         running += 1;

@@ -1,4 +1,4 @@
-import { DeleteMessageBatchCommand, type Message, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { ChangeMessageVisibilityBatchCommand, DeleteMessageBatchCommand, type Message, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { captureLogs } from '../src/test-support/fakes';
 import type { FunctionInvoker, InvokeResult } from './rie-client';
@@ -35,7 +35,8 @@ describe('settleBatch (ReportBatchItemFailures semantics)', () => {
 
   it.each([
     ['a function error', { kind: 'function-error', errorType: 'Error', errorMessage: 'boom' } as InvokeResult],
-    ['a failed invocation', { kind: 'invoke-failed', reason: 'ECONNREFUSED' } as InvokeResult],
+    ['a failed invocation', { kind: 'invoke-failed', reason: 'ECONNRESET' } as InvokeResult],
+    ['an unreachable function', { kind: 'unreachable', reason: 'ECONNREFUSED' } as InvokeResult],
     ['an empty itemIdentifier', ok({ batchItemFailures: [{ itemIdentifier: '' }] })],
     ['a null itemIdentifier', ok({ batchItemFailures: [{ itemIdentifier: null }] })],
     ['a misspelt key', ok({ batchItemFailures: [{ itemId: 'm-1' }] })],
@@ -75,7 +76,11 @@ describe('runEventSourceMapping', () => {
   beforeEach(() => sqs.reset());
 
   /** Runs the mapping until the invoker aborts it. */
-  const run = (invoker: FunctionInvoker, signal: AbortSignal, overrides: { batchSize?: number; batchWindowMs?: number; logger?: ReturnType<typeof captureLogs>['logger'] } = {}) =>
+  const run = (
+    invoker: FunctionInvoker,
+    signal: AbortSignal,
+    overrides: { batchSize?: number; batchWindowMs?: number; visibilityTimeoutSeconds?: number; logger?: ReturnType<typeof captureLogs>['logger'] } = {},
+  ) =>
     runEventSourceMapping({
       sqs: new SQSClient({ region: 'us-east-1' }),
       queueUrl: 'http://localstack:4566/queue/q',
@@ -85,6 +90,8 @@ describe('runEventSourceMapping', () => {
       batchSize: overrides.batchSize ?? 10,
       batchWindowMs: overrides.batchWindowMs ?? 0,
       waitTimeSeconds: 1,
+      visibilityTimeoutSeconds: overrides.visibilityTimeoutSeconds ?? 60,
+      unreachableBackoff: { minMs: 5, maxMs: 20 },
       logger: overrides.logger ?? captureLogs().logger,
       signal,
     });
@@ -97,6 +104,7 @@ describe('runEventSourceMapping', () => {
     const events: unknown[] = [];
     const invoker: FunctionInvoker = {
       url: 'http://processor:8080',
+      probe: async () => true,
       async invoke(event) {
         events.push(event);
         stop.abort();
@@ -125,6 +133,7 @@ describe('runEventSourceMapping', () => {
     const sizes: number[] = [];
     const invoker: FunctionInvoker = {
       url: 'http://processor:8080',
+      probe: async () => true,
       async invoke(event) {
         sizes.push((event as { Records: unknown[] }).Records.length);
         stop.abort();
@@ -143,6 +152,7 @@ describe('runEventSourceMapping', () => {
     sqs.on(ReceiveMessageCommand).resolvesOnce({ Messages: batch }).resolves({ Messages: [] });
     const invoker: FunctionInvoker = {
       url: 'http://processor:8080',
+      probe: async () => true,
       async invoke() {
         stop.abort();
         return { kind: 'invoke-failed', reason: 'connect ECONNREFUSED' };
@@ -154,5 +164,125 @@ describe('runEventSourceMapping', () => {
 
     expect(sqs.commandCalls(DeleteMessageBatchCommand)).toHaveLength(0);
     expect(logs.lines).toContainEqual(expect.objectContaining({ message: 'batch settled with failures', failed: 3, succeeded: 0 }));
+  });
+
+  it('does not receive while the function does not answer, and receives as soon as it does', async () => {
+    // Arrange: the emulator is down for the first five probes.
+    const stop = new AbortController();
+    let probes = 0;
+    let receivesWhileDown = 0;
+    sqs.on(ReceiveMessageCommand).callsFake(() => {
+      if (probes <= 5) receivesWhileDown += 1;
+      return { Messages: batch };
+    });
+    sqs.on(DeleteMessageBatchCommand).resolves({});
+    const invoker: FunctionInvoker = {
+      url: 'http://processor:8080',
+      probe: async () => ++probes > 5,
+      async invoke() {
+        stop.abort();
+        return ok(null);
+      },
+    };
+    const logs = captureLogs();
+
+    // Act
+    await run(invoker, stop.signal, { logger: logs.logger });
+
+    // Assert
+    expect(receivesWhileDown).toBe(0);
+    expect(sqs.commandCalls(ReceiveMessageCommand)).toHaveLength(1);
+    expect(logs.lines.map((line) => line.message)).toEqual(
+      expect.arrayContaining(['function unreachable; not receiving until it answers', 'function reachable again; receiving', 'batch settled']),
+    );
+    expect(logs.lines.filter((line) => line.message === 'function unreachable; not receiving until it answers')).toHaveLength(1);
+  });
+
+  it('holds a batch whose function went away after the receive, and delivers it when the function is back', async () => {
+    // Arrange: the invocation finds the function gone; it answers again after a few probes.
+    const stop = new AbortController();
+    sqs.on(ReceiveMessageCommand).resolvesOnce({ Messages: batch }).resolves({ Messages: [] });
+    sqs.on(DeleteMessageBatchCommand).resolves({});
+    sqs.on(ChangeMessageVisibilityBatchCommand).resolves({});
+    let up = true;
+    let probes = 0;
+    const results: InvokeResult[] = [];
+    const invoker: FunctionInvoker = {
+      url: 'http://processor:8080',
+      async probe() {
+        probes += 1;
+        if (probes === 4) up = true;
+        return up;
+      },
+      async invoke() {
+        if (results.length === 0) {
+          up = false;
+          results.push({ kind: 'unreachable', reason: 'connect ECONNREFUSED' });
+        } else {
+          stop.abort();
+          results.push(ok(null));
+        }
+        return results[results.length - 1]!;
+      },
+    };
+
+    // Act
+    await run(invoker, stop.signal);
+
+    // Assert: one receive, the same batch invoked twice, then deleted; never made visible early.
+    expect(sqs.commandCalls(ReceiveMessageCommand)).toHaveLength(1);
+    expect(results.map((result) => result.kind)).toEqual(['unreachable', 'ok']);
+    const deleted = sqs.commandCalls(DeleteMessageBatchCommand).flatMap((call) => call.args[0].input.Entries ?? []);
+    expect(deleted.map((entry) => entry.ReceiptHandle)).toEqual(['r-1', 'r-2', 'r-3']);
+    expect(sqs.commandCalls(ChangeMessageVisibilityBatchCommand).filter((call) => call.args[0].input.Entries?.[0]?.VisibilityTimeout === 0)).toHaveLength(0);
+  });
+
+  it('keeps a held batch hidden while the function stays away, by extending its visibility', async () => {
+    const stop = new AbortController();
+    sqs.on(ReceiveMessageCommand).resolvesOnce({ Messages: batch }).resolves({ Messages: [] });
+    sqs.on(DeleteMessageBatchCommand).resolves({});
+    sqs.on(ChangeMessageVisibilityBatchCommand).resolves({});
+    const started = Date.now();
+    let invocations = 0;
+    const invoker: FunctionInvoker = {
+      url: 'http://processor:8080',
+      // Back after 2.5 s: longer than the 2 s visibility timeout.
+      probe: async () => invocations === 0 || Date.now() - started > 2500,
+      async invoke() {
+        invocations += 1;
+        if (invocations === 1) return { kind: 'unreachable', reason: 'connect ECONNREFUSED' };
+        stop.abort();
+        return ok(null);
+      },
+    };
+
+    await run(invoker, stop.signal, { visibilityTimeoutSeconds: 2 });
+
+    const extensions = sqs.commandCalls(ChangeMessageVisibilityBatchCommand).map((call) => call.args[0].input);
+    expect(extensions.length).toBeGreaterThanOrEqual(2);
+    expect(extensions.every((input) => input.Entries!.map((entry) => [entry.ReceiptHandle, entry.VisibilityTimeout]).join() === 'r-1,2,r-2,2,r-3,2')).toBe(true);
+    expect(sqs.commandCalls(ReceiveMessageCommand)).toHaveLength(1);
+  });
+
+  it('makes a held batch visible again at once when the mapping stops before the function is back', async () => {
+    const stop = new AbortController();
+    sqs.on(ReceiveMessageCommand).resolvesOnce({ Messages: batch }).resolves({ Messages: [] });
+    sqs.on(ChangeMessageVisibilityBatchCommand).resolves({});
+    let probes = 0;
+    const invoker: FunctionInvoker = {
+      url: 'http://processor:8080',
+      async probe() {
+        probes += 1;
+        if (probes === 3) stop.abort();
+        return probes === 1;
+      },
+      invoke: async () => ({ kind: 'unreachable', reason: 'getaddrinfo ENOTFOUND processor' }),
+    };
+
+    await run(invoker, stop.signal);
+
+    const released = sqs.commandCalls(ChangeMessageVisibilityBatchCommand).map((call) => call.args[0].input.Entries);
+    expect(released).toEqual([[0, 1, 2].map((i) => ({ Id: String(i), ReceiptHandle: `r-${i + 1}`, VisibilityTimeout: 0 }))]);
+    expect(sqs.commandCalls(DeleteMessageBatchCommand)).toHaveLength(0);
   });
 });

@@ -1,4 +1,5 @@
 import {
+  ChangeMessageVisibilityBatchCommand,
   DeleteMessageBatchCommand,
   ReceiveMessageCommand,
   type Message,
@@ -19,9 +20,15 @@ export interface EventSourceMappingOptions {
   /** After the first message, keep gathering for up to this long to fill the batch. */
   readonly batchWindowMs: number;
   readonly waitTimeSeconds: number;
+  /** The queue's visibility timeout: a batch held for an unreachable function is kept hidden this long at a time. */
+  readonly visibilityTimeoutSeconds: number;
+  /** How long to wait between probes of an unreachable function, doubling from `minMs` up to `maxMs`. */
+  readonly unreachableBackoff?: { readonly minMs: number; readonly maxMs: number };
   readonly logger: Logger;
   readonly signal: AbortSignal;
 }
+
+const DEFAULT_UNREACHABLE_BACKOFF = { minMs: 200, maxMs: 2000 } as const;
 
 export interface Settlement {
   /** Receipt handles to delete: the messages that succeeded. */
@@ -39,7 +46,7 @@ export interface Settlement {
  */
 export function settleBatch(messages: readonly Message[], result: InvokeResult): Settlement {
   const all = (reason: string): Settlement => ({ succeeded: [], failed: messages, reason });
-  if (result.kind === 'invoke-failed') return all(`invocation failed: ${result.reason}`);
+  if (result.kind === 'invoke-failed' || result.kind === 'unreachable') return all(`invocation failed: ${result.reason}`);
   if (result.kind === 'function-error') return all(`function error ${result.errorType}: ${result.errorMessage}`);
   const payload = result.payload as { batchItemFailures?: unknown } | null | undefined;
   if (payload === null || payload === undefined || payload.batchItemFailures === undefined || payload.batchItemFailures === null) {
@@ -89,11 +96,20 @@ export function toSqsEvent(messages: readonly Message[], queueArn: string, regio
   };
 }
 
-/** Polls until `signal` aborts; one batch in flight at a time for this function container. */
+/**
+ * Polls until `signal` aborts; one batch in flight at a time for this function container.
+ *
+ * A function that cannot be reached costs no message a receive, as with Lambda's own mapping:
+ * before each receive the emulator is probed, and while it does not answer the mapping backs off
+ * (up to `unreachableBackoff.maxMs`) instead of receiving. A batch received just before the
+ * function went away is held, hidden by visibility extensions, and invoked as soon as the function
+ * answers again; it is never failed for a function that never saw it.
+ */
 export async function runEventSourceMapping(options: EventSourceMappingOptions): Promise<void> {
   const { logger, signal } = options;
   let backoffMs = 500;
   while (!signal.aborted) {
+    if (!(await untilReachable(options))) return;
     let messages: Message[];
     try {
       messages = await receiveBatch(options);
@@ -107,7 +123,20 @@ export async function runEventSourceMapping(options: EventSourceMappingOptions):
     }
     if (messages.length === 0) continue;
     const started = Date.now();
-    const result = await options.invoker.invoke(toSqsEvent(messages, options.queueArn, options.region));
+    const event = toSqsEvent(messages, options.queueArn, options.region);
+    let result = await options.invoker.invoke(event);
+    while (result.kind === 'unreachable') {
+      logger.warn('function unreachable with a batch received; holding the batch until it answers', {
+        function: options.invoker.url,
+        batchSize: messages.length,
+        reason: result.reason,
+      });
+      if (!(await untilReachable(options, messages))) {
+        await releaseMessages(options, messages);
+        return;
+      }
+      result = await options.invoker.invoke(event);
+    }
     const settlement = settleBatch(messages, result);
     await deleteMessages(options, settlement.succeeded);
     const fields = {
@@ -119,6 +148,59 @@ export async function runEventSourceMapping(options: EventSourceMappingOptions):
     };
     if (settlement.failed.length > 0) logger.warn('batch settled with failures', { ...fields, reason: settlement.reason });
     else logger.info('batch settled', fields);
+  }
+}
+
+/**
+ * Resolves true as soon as the function answers a probe, false if `signal` aborts first. While it
+ * waits, a held batch's visibility is extended so that it does not reappear (and cost a receive).
+ */
+async function untilReachable(options: EventSourceMappingOptions, held: readonly Message[] = []): Promise<boolean> {
+  const { invoker, logger, signal } = options;
+  const backoff = options.unreachableBackoff ?? DEFAULT_UNREACHABLE_BACKOFF;
+  const visibilitySeconds = Math.max(2, options.visibilityTimeoutSeconds);
+  let waitMs = backoff.minMs;
+  let downSince: number | undefined;
+  let extendedAt = Date.now();
+  while (!signal.aborted) {
+    if (await invoker.probe()) {
+      if (downSince !== undefined) logger.info('function reachable again; receiving', { function: invoker.url, unreachableForMs: Date.now() - downSince });
+      return true;
+    }
+    if (downSince === undefined) {
+      downSince = Date.now();
+      logger.warn('function unreachable; not receiving until it answers', { function: invoker.url, queueUrl: options.queueUrl });
+    }
+    if (held.length > 0 && Date.now() - extendedAt >= (visibilitySeconds * 1000) / 2) {
+      await changeVisibility(options, held, visibilitySeconds);
+      extendedAt = Date.now();
+    }
+    await sleep(waitMs, signal);
+    waitMs = Math.min(waitMs * 2, backoff.maxMs);
+  }
+  return false;
+}
+
+/** Makes held messages visible again at once, for another container (the gateway is stopping or this one is gone). */
+async function releaseMessages(options: EventSourceMappingOptions, messages: readonly Message[]): Promise<void> {
+  await changeVisibility(options, messages, 0);
+}
+
+async function changeVisibility(options: EventSourceMappingOptions, messages: readonly Message[], visibilityTimeoutSeconds: number): Promise<void> {
+  for (let i = 0; i < messages.length; i += 10) {
+    const chunk = messages.slice(i, i + 10);
+    try {
+      const response = await options.sqs.send(
+        new ChangeMessageVisibilityBatchCommand({
+          QueueUrl: options.queueUrl,
+          Entries: chunk.map((message, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle!, VisibilityTimeout: visibilityTimeoutSeconds })),
+        }),
+      );
+      if (response.Failed?.length) options.logger.warn('changing the visibility of held messages failed for some', { failed: response.Failed });
+    } catch (error) {
+      // They reappear when their visibility timeout ends: a receive more, nothing lost.
+      options.logger.warn('changing the visibility of held messages failed', { count: chunk.length, visibilityTimeoutSeconds, error });
+    }
   }
 }
 

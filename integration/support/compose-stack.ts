@@ -41,7 +41,8 @@ export async function startComposeStack(overrides: Record<string, string> = {}):
       COGNITO_PORT: cognito!,
       GATEWAY_PORT: gateway!,
       UPLOAD_FUNCTION_PORT: upload!,
-      PROCESSOR_FUNCTION_PORT: processor!,
+      // A range, one port per processor container (PROCESSOR_CONTAINERS).
+      PROCESSOR_FUNCTION_PORT: `${processor}-${Number(processor) + 7}`,
       METRICS_FUNCTION_PORT: metrics!,
       STACK_DIR: stackDir,
       ...overrides,
