@@ -75,6 +75,7 @@ export class ImagePipelineStack extends Stack {
       buckets: { Originals: this.storage.originals, Processed: this.storage.processed },
       httpApi: this.api.httpApi,
       bucketSizeAlarmThresholdBytes: config.bucketSizeAlarmThresholdBytes,
+      uploadToDoneP95AlarmSeconds: config.uploadToDoneP95AlarmSeconds,
       metricsPeriod: config.metricsSchedule,
       ...(config.alarmEmail !== undefined ? { alarmEmail: config.alarmEmail } : {}),
     });

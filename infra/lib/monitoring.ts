@@ -9,7 +9,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { ImageFunction } from './image-function';
-import { STORAGE_METRICS } from '../../src/contract';
+import { OPERATIONAL_METRICS, STORAGE_METRICS } from '../../src/contract';
 import { METRICS_NAMESPACE } from './pipeline-functions';
 
 /** Thresholds that are not parameters, with the reason for each. */
@@ -29,6 +29,8 @@ export interface MonitoringProps {
   readonly buckets: Readonly<Record<string, s3.IBucket>>;
   readonly httpApi: apigwv2.IHttpApi;
   readonly bucketSizeAlarmThresholdBytes: number;
+  /** The alarm on the p95 of upload→DONE latency fires above this. */
+  readonly uploadToDoneP95AlarmSeconds: number;
   /** The s3-metrics schedule: the CustomS3 metrics arrive once per this period. */
   readonly metricsPeriod: Duration;
   readonly alarmEmail?: string;
@@ -156,6 +158,47 @@ export class Monitoring extends Construct {
       });
     }
 
+    // The functions' own metrics, from their Embedded Metric Format log lines (src/adapters/emf-metrics.ts).
+    const processorMetric = (
+      metricName: string,
+      { extraDimensions, ...options }: Omit<cloudwatch.MetricOptions, 'dimensions' | 'dimensionsMap'> & { extraDimensions?: Record<string, string> } = {},
+    ) =>
+      new cloudwatch.Metric({
+        namespace: OPERATIONAL_METRICS.namespace,
+        metricName,
+        dimensionsMap: { [OPERATIONAL_METRICS.serviceDimension]: OPERATIONAL_METRICS.processorService, ...extraDimensions },
+        period: fiveMinutes,
+        ...options,
+      });
+    const uploadToDone = (statistic: string) =>
+      processorMetric(OPERATIONAL_METRICS.uploadToDoneLatency, { statistic, label: `upload→DONE ${statistic}` });
+    alarm('UploadToDoneLatencyP95', {
+      alarmDescription:
+        `The p95 time from upload to DONE exceeded ${props.uploadToDoneP95AlarmSeconds} s for 10 minutes: ` +
+        'uploads are queueing (processor too slow, throttled or failing).',
+      metric: processorMetric(OPERATIONAL_METRICS.uploadToDoneLatency, { statistic: 'p95' }),
+      threshold: props.uploadToDoneP95AlarmSeconds * 1000,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 2,
+    });
+    // s3-metrics writes 0 after a run that published and 1 after one that ran out of time, once per
+    // schedule period; missing data (no run yet, or a run that crashed: see MetricsErrors) keeps the state.
+    const outOfTime = new cloudwatch.Metric({
+      namespace: OPERATIONAL_METRICS.namespace,
+      metricName: OPERATIONAL_METRICS.storageMeasurementOutOfTime,
+      dimensionsMap: { [OPERATIONAL_METRICS.serviceDimension]: OPERATIONAL_METRICS.storageService },
+      statistic: 'Maximum',
+      period: props.metricsPeriod,
+    });
+    alarm('StorageMeasurementOutOfTime', {
+      alarmDescription: 's3-metrics ran out of time (OUT_OF_TIME) and published no bucket figures: raise its timeout or memory, or its parallel listings.',
+      metric: outOfTime,
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.IGNORE,
+    });
+
     const fns = Object.values(props.functions).map((fn) => fn.function);
     const byFunction = (metric: (fn: (typeof fns)[number]) => cloudwatch.IMetric) => fns.map(metric);
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
@@ -224,6 +267,71 @@ export class Monitoring extends Construct {
           new cloudwatch.GraphWidget({
             title: 'Throttles by function',
             left: byFunction((fn) => fn.metricThrottles({ period: fiveMinutes, statistic: 'Sum', label: fn.node.scope?.node.id })),
+            width: 8,
+          }),
+        ],
+        [
+          new cloudwatch.GraphWidget({
+            title: 'Upload → DONE latency (ms)',
+            left: ['p50', 'p95', 'p99'].map(uploadToDone),
+            leftAnnotations: [{ value: props.uploadToDoneP95AlarmSeconds * 1000, label: 'p95 alarm threshold' }],
+            width: 8,
+          }),
+          new cloudwatch.GraphWidget({
+            title: 'Processing time per image (ms)',
+            left: ['p50', 'p95', 'p99'].map((statistic) =>
+              processorMetric(OPERATIONAL_METRICS.processingTime, { statistic, label: `processing ${statistic}` }),
+            ),
+            width: 8,
+          }),
+          new cloudwatch.GraphWidget({
+            title: 'Outcomes by status',
+            left: ['DONE', 'REJECTED', 'RETRIED', 'ALREADY_FINISHED', 'FAILED'].map((status) =>
+              processorMetric(OPERATIONAL_METRICS.imagesProcessed, {
+                statistic: 'Sum',
+                label: status,
+                extraDimensions: { [OPERATIONAL_METRICS.statusDimension]: status },
+              }),
+            ),
+            width: 8,
+          }),
+        ],
+        [
+          new cloudwatch.GraphWidget({
+            title: 'Rejections and retries by reason',
+            // One series per reason seen, whatever the reasons are (new ones need no dashboard change).
+            left: ['REJECTED', 'RETRIED'].map(
+              (status) =>
+                new cloudwatch.MathExpression({
+                  expression:
+                    `SEARCH('{${OPERATIONAL_METRICS.namespace},${OPERATIONAL_METRICS.reasonDimension},${OPERATIONAL_METRICS.serviceDimension},${OPERATIONAL_METRICS.statusDimension}} ` +
+                    `MetricName="${OPERATIONAL_METRICS.imagesProcessed}" ${OPERATIONAL_METRICS.statusDimension}="${status}"', 'Sum', 300)`,
+                  label: status,
+                  period: fiveMinutes,
+                }),
+            ),
+            width: 8,
+          }),
+          new cloudwatch.GraphWidget({
+            title: 'Bytes in (originals) and out (renditions)',
+            left: [
+              processorMetric(OPERATIONAL_METRICS.originalBytes, { statistic: 'Sum', label: 'originals read' }),
+              processorMetric(OPERATIONAL_METRICS.renditionBytes, { statistic: 'Sum', label: 'renditions written' }),
+            ],
+            width: 8,
+          }),
+          new cloudwatch.GraphWidget({
+            title: 's3-metrics: run duration (ms) and OUT_OF_TIME',
+            left: [
+              new cloudwatch.Metric({
+                namespace: OPERATIONAL_METRICS.namespace,
+                metricName: OPERATIONAL_METRICS.storageMeasurementDuration,
+                dimensionsMap: { [OPERATIONAL_METRICS.serviceDimension]: OPERATIONAL_METRICS.storageService },
+                statistic: 'Maximum',
+                period: props.metricsPeriod,
+              }),
+            ],
+            right: [outOfTime],
             width: 8,
           }),
         ],

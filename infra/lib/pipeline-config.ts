@@ -31,6 +31,8 @@ export interface PipelineConfig {
   readonly metricsSchedule: Duration;
   /** The CustomS3 BucketSizeBytes alarm threshold, per bucket. */
   readonly bucketSizeAlarmThresholdBytes: number;
+  /** The p95 upload→DONE latency (ImagePipeline UploadToDoneLatency) above which the alarm fires. */
+  readonly uploadToDoneP95AlarmSeconds: number;
   /** `METRICS_PARTITION_PREFIXES` of s3-metrics (each prefix costs 16 LIST requests per bucket per run). */
   readonly metricsPartitionPrefixes: readonly string[];
   readonly reservedConcurrency: Readonly<Record<FunctionKey, number | undefined>>;
@@ -62,6 +64,7 @@ export const CONTEXT_KEYS = {
   alarmEmail: 'alarmEmail',
   metricsScheduleRate: 'metricsScheduleRate',
   bucketSizeAlarmThresholdGiB: 'bucketSizeAlarmThresholdGiB',
+  uploadToDoneP95AlarmSeconds: 'uploadToDoneP95AlarmSeconds',
   metricsPartitionPrefixes: 'metricsPartitionPrefixes',
   uploadReservedConcurrency: 'uploadReservedConcurrency',
   processorReservedConcurrency: 'processorReservedConcurrency',
@@ -82,6 +85,8 @@ const BASE_IMAGES = readBaseImages();
 export const DEFAULTS = {
   metricsScheduleRate: '1 hour',
   bucketSizeAlarmThresholdGiB: 100,
+  // An idle pipeline takes about a second from upload to DONE; a minute at p95 means a backlog.
+  uploadToDoneP95AlarmSeconds: 60,
   metricsPartitionPrefixes: [ORIGINALS_PREFIX, PROCESSED_PREFIX],
   processorMaxConcurrency: 5,
   renditions: DEFAULT_RENDITIONS,
@@ -165,6 +170,10 @@ export function readPipelineConfig(get: ContextGetter): PipelineConfig {
 
   const thresholdGiB = reader.number(CONTEXT_KEYS.bucketSizeAlarmThresholdGiB, DEFAULTS.bucketSizeAlarmThresholdGiB);
   if (!(thresholdGiB > 0)) problems.push(`${CONTEXT_KEYS.bucketSizeAlarmThresholdGiB} must be a positive number of GiB`);
+  const latencySeconds = reader.number(CONTEXT_KEYS.uploadToDoneP95AlarmSeconds, DEFAULTS.uploadToDoneP95AlarmSeconds);
+  if (!(latencySeconds > 0 && latencySeconds <= 86_400)) {
+    problems.push(`${CONTEXT_KEYS.uploadToDoneP95AlarmSeconds} must be a number of seconds above 0 and at most 86400`);
+  }
 
   const imageTag = reader.string(CONTEXT_KEYS.imageTag);
   if (imageTag !== undefined && !/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(imageTag)) {
@@ -182,6 +191,7 @@ export function readPipelineConfig(get: ContextGetter): PipelineConfig {
     ...optional('alarmEmail', reader.email(CONTEXT_KEYS.alarmEmail)),
     metricsSchedule: metricsSchedule ?? Duration.hours(1),
     bucketSizeAlarmThresholdBytes: Math.round(thresholdGiB * GIB),
+    uploadToDoneP95AlarmSeconds: latencySeconds,
     metricsPartitionPrefixes: reader.list(CONTEXT_KEYS.metricsPartitionPrefixes, [...DEFAULTS.metricsPartitionPrefixes]),
     reservedConcurrency,
     processorMaxConcurrency,

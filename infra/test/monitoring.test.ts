@@ -72,8 +72,47 @@ describe('alarms', () => {
     });
   });
 
+  it('fires when the p95 of upload→DONE latency (the processor\'s EMF metric) stays over the threshold, 60 s by default', () => {
+    const dimension = { Name: 'service', Value: 'image-processor' };
+
+    expect(alarmOn('ImagePipeline', 'UploadToDoneLatency', dimension)).toEqual([
+      expect.objectContaining({
+        ExtendedStatistic: 'p95',
+        Threshold: 60_000,
+        ComparisonOperator: 'GreaterThanThreshold',
+        Period: 300,
+        EvaluationPeriods: 2,
+        TreatMissingData: 'notBreaching',
+      }),
+    ]);
+  });
+
+  it('takes the upload→DONE p95 threshold from context (uploadToDoneP95AlarmSeconds)', () => {
+    const custom = synthesize({ uploadAllowedOrigins: TEST_ORIGINS.join(','), uploadToDoneP95AlarmSeconds: '12.5' });
+
+    custom.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'ImagePipeline',
+      MetricName: 'UploadToDoneLatency',
+      ExtendedStatistic: 'p95',
+      Threshold: 12_500,
+    });
+  });
+
+  it('fires when an s3-metrics run ends OUT_OF_TIME, and stays so until a run publishes', () => {
+    expect(alarmOn('ImagePipeline', 'StorageMeasurementOutOfTime', { Name: 'service', Value: 's3-metrics' })).toEqual([
+      expect.objectContaining({
+        Statistic: 'Maximum',
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        Period: 3600,
+        EvaluationPeriods: 1,
+        TreatMissingData: 'ignore',
+      }),
+    ]);
+  });
+
   it('sends every alarm and its recovery to the alarm topic', () => {
-    expect(alarms()).toHaveLength(14);
+    expect(alarms()).toHaveLength(16);
     for (const alarm of alarms()) {
       expect(alarm.AlarmActions).toEqual([alarmTopic()]);
       expect(alarm.OKActions).toEqual([alarmTopic()]);
@@ -125,5 +164,34 @@ describe('dashboard', () => {
     ]) {
       expect(body).toContain(metric);
     }
+  });
+
+  it('shows the stage metrics: upload→DONE and processing time percentiles, outcomes by status and reason, bytes, s3-metrics runs', () => {
+    const { template } = synthesize();
+    const [dashboard] = Object.values(template.findResources('AWS::CloudWatch::Dashboard'));
+    const body = JSON.stringify(dashboard!.Properties.DashboardBody).replace(/\\"/g, '"');
+
+    for (const title of [
+      'Upload → DONE latency (ms)',
+      'Processing time per image (ms)',
+      'Outcomes by status',
+      'Rejections and retries by reason',
+      'Bytes in (originals) and out (renditions)',
+      's3-metrics: run duration (ms) and OUT_OF_TIME',
+    ]) {
+      expect(body).toContain(title);
+    }
+    for (const statistic of ['p50', 'p95', 'p99']) {
+      expect(body).toContain(`["ImagePipeline","UploadToDoneLatency","service","image-processor",{"label":"upload→DONE ${statistic}","stat":"${statistic}"}]`);
+      expect(body).toContain(`["ImagePipeline","ProcessingTime","service","image-processor",{"label":"processing ${statistic}","stat":"${statistic}"}]`);
+    }
+    for (const status of ['DONE', 'REJECTED', 'RETRIED', 'ALREADY_FINISHED', 'FAILED']) {
+      expect(body).toContain(`["ImagePipeline","ImagesProcessed","Status","${status}","service","image-processor",{"label":"${status}","stat":"Sum"}]`);
+    }
+    // One series per reason, whatever reasons appear: a SEARCH over the Status + Reason dimension set.
+    expect(body.match(/SEARCH\('\{ImagePipeline,Reason,service,Status\} MetricName=[^']*ImagesProcessed[^']*Status=[^']*(REJECTED|RETRIED)[^']*', 'Sum', 300\)/g)).toHaveLength(2);
+    expect(body).toContain('"OriginalBytes"');
+    expect(body).toContain('"RenditionBytes"');
+    expect(body).toContain('"StorageMeasurementOutOfTime","service","s3-metrics"');
   });
 });

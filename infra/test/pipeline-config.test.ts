@@ -43,6 +43,14 @@ describe('readPipelineConfig', () => {
     }
   });
 
+  it('reads the upload→DONE p95 alarm threshold in seconds (60 by default) and refuses one that is not a positive number', () => {
+    expect(readPipelineConfig(contextOf({})).uploadToDoneP95AlarmSeconds).toBe(60);
+    expect(readPipelineConfig(contextOf({ uploadToDoneP95AlarmSeconds: '7.5' })).uploadToDoneP95AlarmSeconds).toBe(7.5);
+    for (const bad of ['0', '-3', 'soon', '100000']) {
+      expect(() => readPipelineConfig(contextOf({ uploadToDoneP95AlarmSeconds: bad }))).toThrow('uploadToDoneP95AlarmSeconds');
+    }
+  });
+
   it('treats an empty renditions or partition prefix value as "none", not as "default"', () => {
     const config = readPipelineConfig(contextOf({ renditions: '', metricsPartitionPrefixes: '' }));
 
