@@ -22,8 +22,9 @@ describe('npm run bench, quick mode', () => {
       ...results.overhead.map((row) => row.ratio),
       ...results.throughput.results.map((row) => row.speedupOverOne),
       results.presign.ratio,
-      results.metrics.speedup,
-      results.endToEnd.ratio,
+      ...results.metrics.layouts.map((layout) => layout.speedup),
+      ...results.endToEnd.bursts.map((burst) => burst.ratio),
+      results.endToEnd.single.medianPutToDoneMs,
       ...results.cold.results.map((row) => row.ratioToEmptyHandler),
     ];
     expect(ratios.every((ratio) => Number.isFinite(ratio) && ratio > 0)).toBe(true);

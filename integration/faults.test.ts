@@ -168,8 +168,15 @@ describe('the processor goes away for minutes while uploads wait', () => {
 
     // Act: stop the processor, upload, wait out the outage, start it again.
     let depthAtEnd: { visible: number; inFlight: number };
+    const stoppedAt = new Date().toISOString();
     running.docker('stop', '-t', '2', processor);
     try {
+      // The gateway notices within a second or two (its long poll in flight is cut short); the
+      // uploads come after that, so all 50 are waiting, none in a batch already received.
+      await pollUntil(
+        async () => (running.docker('logs', '--since', stoppedAt, running.containerId('gateway')).includes('function container gone') ? true : undefined),
+        { timeoutMs: 30_000, intervalMs: 250, failure: () => 'the gateway did not notice the stopped processor within 30 s' },
+      );
       await putAll(grants);
       await pollUntil(async () => ((await queueDepth(uploadQueue)).visible >= WAITING_UPLOADS ? true : undefined), {
         timeoutMs: 60_000,

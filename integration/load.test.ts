@@ -32,7 +32,7 @@ describe(`load: a burst of ${UPLOADS} uploads through the local stack`, () => {
       new GetQueueAttributesCommand({ QueueUrl: running.stack.deadLetterQueue.url, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }),
     );
     expect(Number(Attributes.ApproximateNumberOfMessages) + Number(Attributes.ApproximateNumberOfMessagesNotVisible)).toBe(0);
-    const { records: _records, ...figures } = burst;
+    const { records: _records, putDoneAtMs: _putDoneAtMs, ...figures } = burst;
     process.stderr.write(`[load] ${JSON.stringify(figures)}\n`);
     recordTrial({
       area: 'Load',

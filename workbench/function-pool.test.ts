@@ -113,4 +113,78 @@ describe('runFunctionPool', () => {
     expect(started).toEqual(['http://10.0.0.2:8080']);
     expect(logs.lines).toContainEqual(expect.objectContaining({ message: 'looking up the function containers failed; keeping the current ones' }));
   });
+
+  it('lets the loop of a container that went away finish its held batch before a new loop starts at that address', async () => {
+    // Arrange: the container disappears for two lookups and comes back at the same address.
+    const stop = new AbortController();
+    const answers = [['10.0.0.2'], [], [], ['10.0.0.2'], ['10.0.0.2'], ['10.0.0.2'], ['10.0.0.2']];
+    let lookups = 0;
+    const events: string[] = [];
+    let finishHeldBatch: () => void = () => undefined;
+    let runs = 0;
+
+    // Act
+    await runFunctionPool({
+      functionUrl: 'http://image-processor:8080',
+      refreshMs: 1,
+      resolve: async () => {
+        if (lookups === 4) finishHeldBatch();
+        if (lookups === answers.length - 1) stop.abort();
+        return answers[Math.min(lookups++, answers.length - 1)]!;
+      },
+      runLoop: (_containerUrl, signal, releaseSignal) => {
+        const run = ++runs;
+        events.push(`start ${run}`);
+        return new Promise<void>((resolve) => {
+          // The first loop holds a batch: it stops receiving but ends only when its batch is delivered.
+          if (run === 1) {
+            signal.addEventListener('abort', () => events.push('1 stops receiving'));
+            releaseSignal.addEventListener('abort', () => events.push('1 released'));
+            finishHeldBatch = () => {
+              events.push('1 delivered its batch');
+              resolve();
+            };
+          } else if (signal.aborted) {
+            resolve();
+          } else {
+            signal.addEventListener('abort', () => resolve());
+          }
+        });
+      },
+      logger: captureLogs().logger,
+      signal: stop.signal,
+    });
+
+    // Assert: no second loop while the first still ran, and its batch was never released.
+    expect(events.slice(0, 3)).toEqual(['start 1', '1 stops receiving', '1 delivered its batch']);
+    expect(events).toContain('start 2');
+    expect(events.indexOf('start 2')).toBeGreaterThan(events.indexOf('1 delivered its batch'));
+  });
+
+  it('releases what a gone container holds once another container appears to take it', async () => {
+    const stop = new AbortController();
+    const answers = [['10.0.0.2'], [], ['10.0.0.7'], ['10.0.0.7']];
+    let lookups = 0;
+    const released: string[] = [];
+
+    await runFunctionPool({
+      functionUrl: 'http://image-processor:8080',
+      refreshMs: 1,
+      resolve: async () => {
+        if (lookups === answers.length - 1) stop.abort();
+        return answers[Math.min(lookups++, answers.length - 1)]!;
+      },
+      runLoop: (containerUrl, _signal, releaseSignal) =>
+        new Promise<void>((resolve) =>
+          releaseSignal.addEventListener('abort', () => {
+            released.push(containerUrl);
+            resolve();
+          }),
+        ),
+      logger: captureLogs().logger,
+      signal: stop.signal,
+    });
+
+    expect(released[0]).toBe('http://10.0.0.2:8080');
+  });
 });

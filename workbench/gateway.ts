@@ -53,7 +53,12 @@ async function main(): Promise<void> {
   await new Promise<void>((resolve) => server.listen(config.port, '0.0.0.0', resolve));
 
   const stop = new AbortController();
-  const mapping = (queue: { url: string; arn: string; visibilityTimeoutSeconds: number }, functionUrl: string, signal = stop.signal) =>
+  const mapping = (
+    queue: { url: string; arn: string; visibilityTimeoutSeconds: number },
+    functionUrl: string,
+    signal = stop.signal,
+    releaseSignal = stop.signal,
+  ) =>
     runEventSourceMapping({
       sqs,
       queueUrl: queue.url,
@@ -66,6 +71,7 @@ async function main(): Promise<void> {
       visibilityTimeoutSeconds: queue.visibilityTimeoutSeconds,
       logger,
       signal,
+      releaseSignal,
     });
   const loops = [
     // One loop per running container behind each processor URL (PROCESSOR_CONTAINERS in docker-compose.yml).
@@ -73,7 +79,7 @@ async function main(): Promise<void> {
       runFunctionPool({
         functionUrl,
         refreshMs: config.functionDiscoveryMs,
-        runLoop: (containerUrl, signal) => mapping(uploadQueue, containerUrl, signal),
+        runLoop: (containerUrl, signal, releaseSignal) => mapping(uploadQueue, containerUrl, signal, releaseSignal),
         logger,
         signal: stop.signal,
       }),

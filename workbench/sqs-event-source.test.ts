@@ -79,7 +79,13 @@ describe('runEventSourceMapping', () => {
   const run = (
     invoker: FunctionInvoker,
     signal: AbortSignal,
-    overrides: { batchSize?: number; batchWindowMs?: number; visibilityTimeoutSeconds?: number; logger?: ReturnType<typeof captureLogs>['logger'] } = {},
+    overrides: {
+      batchSize?: number;
+      batchWindowMs?: number;
+      visibilityTimeoutSeconds?: number;
+      releaseSignal?: AbortSignal;
+      logger?: ReturnType<typeof captureLogs>['logger'];
+    } = {},
   ) =>
     runEventSourceMapping({
       sqs: new SQSClient({ region: 'us-east-1' }),
@@ -94,6 +100,7 @@ describe('runEventSourceMapping', () => {
       unreachableBackoff: { minMs: 5, maxMs: 20 },
       logger: overrides.logger ?? captureLogs().logger,
       signal,
+      ...(overrides.releaseSignal ? { releaseSignal: overrides.releaseSignal } : {}),
     });
 
   it('invokes with each batch, deletes the successes and leaves the failures', async () => {
@@ -284,5 +291,37 @@ describe('runEventSourceMapping', () => {
     const released = sqs.commandCalls(ChangeMessageVisibilityBatchCommand).map((call) => call.args[0].input.Entries);
     expect(released).toEqual([[0, 1, 2].map((i) => ({ Id: String(i), ReceiptHandle: `r-${i + 1}`, VisibilityTimeout: 0 }))]);
     expect(sqs.commandCalls(DeleteMessageBatchCommand)).toHaveLength(0);
+  });
+
+  it('keeps holding a batch after receiving stops, until the function answers, unless told to release it', async () => {
+    // Arrange: receiving stops while the batch is held (the container left DNS); it comes back later.
+    const stopReceiving = new AbortController();
+    const release = new AbortController();
+    sqs.on(ReceiveMessageCommand).resolvesOnce({ Messages: batch }).resolves({ Messages: [] });
+    sqs.on(DeleteMessageBatchCommand).resolves({});
+    sqs.on(ChangeMessageVisibilityBatchCommand).resolves({});
+    let probes = 0;
+    let invocations = 0;
+    const invoker: FunctionInvoker = {
+      url: 'http://processor:8080',
+      async probe() {
+        probes += 1;
+        if (probes === 2) stopReceiving.abort();
+        return probes === 1 || probes > 5;
+      },
+      async invoke() {
+        invocations += 1;
+        return invocations === 1 ? { kind: 'unreachable', reason: 'connect ECONNREFUSED' } : ok(null);
+      },
+    };
+
+    // Act
+    await run(invoker, stopReceiving.signal, { releaseSignal: release.signal });
+
+    // Assert: delivered on the second invocation, deleted, never released, one receive.
+    expect(invocations).toBe(2);
+    expect(sqs.commandCalls(DeleteMessageBatchCommand)).toHaveLength(1);
+    expect(sqs.commandCalls(ChangeMessageVisibilityBatchCommand).filter((call) => call.args[0].input.Entries?.[0]?.VisibilityTimeout === 0)).toHaveLength(0);
+    expect(sqs.commandCalls(ReceiveMessageCommand)).toHaveLength(1);
   });
 });

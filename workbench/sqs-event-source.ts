@@ -25,7 +25,10 @@ export interface EventSourceMappingOptions {
   /** How long to wait between probes of an unreachable function, doubling from `minMs` up to `maxMs`. */
   readonly unreachableBackoff?: { readonly minMs: number; readonly maxMs: number };
   readonly logger: Logger;
+  /** Stops receiving; a batch in hand is still delivered (or held until `releaseSignal`). */
   readonly signal: AbortSignal;
+  /** Gives up a batch held for an unreachable function: it is made visible again at once. Default: `signal`. */
+  readonly releaseSignal?: AbortSignal;
 }
 
 const DEFAULT_UNREACHABLE_BACKOFF = { minMs: 200, maxMs: 2000 } as const;
@@ -132,6 +135,7 @@ export async function runEventSourceMapping(options: EventSourceMappingOptions):
         reason: result.reason,
       });
       if (!(await untilReachable(options, messages))) {
+        logger.warn('held batch released to the queue', { function: options.invoker.url, batchSize: messages.length });
         await releaseMessages(options, messages);
         return;
       }
@@ -156,7 +160,9 @@ export async function runEventSourceMapping(options: EventSourceMappingOptions):
  * waits, a held batch's visibility is extended so that it does not reappear (and cost a receive).
  */
 async function untilReachable(options: EventSourceMappingOptions, held: readonly Message[] = []): Promise<boolean> {
-  const { invoker, logger, signal } = options;
+  const { invoker, logger } = options;
+  // Waiting to receive ends when receiving stops; holding a batch ends only when it is released.
+  const signal = held.length > 0 ? (options.releaseSignal ?? options.signal) : options.signal;
   const backoff = options.unreachableBackoff ?? DEFAULT_UNREACHABLE_BACKOFF;
   const visibilitySeconds = Math.max(2, options.visibilityTimeoutSeconds);
   let waitMs = backoff.minMs;

@@ -28,6 +28,8 @@ export interface BurstResult {
   readonly p95Ms: number;
   readonly maxMs: number;
   readonly records: readonly ImageRecord[];
+  /** When each upload's PUT returned (epoch ms, by image id). */
+  readonly putDoneAtMs: ReadonlyMap<string, number>;
 }
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
@@ -82,5 +84,6 @@ export async function uploadBurst(running: ComposeStack, options: { uploads: num
     p95Ms: percentile(latenciesMs, 95),
     maxMs: latenciesMs[latenciesMs.length - 1] ?? 0,
     records,
+    putDoneAtMs: uploadedAt,
   };
 }

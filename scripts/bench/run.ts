@@ -2,9 +2,9 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, release, totalmem } from 'node:os';
 import { dirname } from 'node:path';
-import { typicalPhoto, uploadBurst } from '../../integration/support/burst';
-import { startComposeStack } from '../../integration/support/compose-stack';
+import { typicalPhoto } from '../../integration/support/burst';
 import { coldStarts } from './cold-start';
+import { endToEnd } from './end-to-end';
 import { metricsAtScale } from './metrics-scale';
 import { presigning } from './presign';
 import { processingOverhead, processorThroughput } from './processing';
@@ -30,14 +30,9 @@ export async function runBenchmarks(options: { quick: boolean; output: string; l
   const presign = await presigning(quick);
   step('metrics at scale against LocalStack');
   const metrics = await metricsAtScale(quick, log);
-  step('end to end through the local stack');
-  const stack = await startComposeStack();
-  let burst;
-  try {
-    burst = await uploadBurst(stack, { uploads: quick ? 10 : 200, clients: 16, photo });
-  } finally {
-    await stack.down();
-  }
+  step('end to end through the local stack: one 12 MP upload, then a burst with 1 and 2 processor containers');
+  const processorAtTwo = throughput.results.find((result) => result.concurrency === 2)!;
+  const endToEndResult = await endToEnd({ quick, photo, processorAloneImagesPerSecond: processorAtTwo.imagesPerSecond, log });
   step('cold start and image size');
   const cold = await coldStarts(quick);
 
@@ -48,9 +43,6 @@ export async function runBenchmarks(options: { quick: boolean; output: string; l
     node: process.version,
     docker: spawnSync('docker', ['version', '-f', '{{.Server.Version}}'], { encoding: 'utf8' }).stdout.trim(),
   };
-  const processorAtTwo = throughput.results.find((result) => result.concurrency === 2)!;
-  const { records: _records, ...figures } = burst;
-  const endToEnd = { ...figures, processorImagesPerSecond: processorAtTwo.imagesPerSecond, ratio: round(figures.imagesPerSecond / processorAtTwo.imagesPerSecond) };
   const report = renderReport({
     quick,
     date: new Date().toISOString(),
@@ -60,13 +52,13 @@ export async function runBenchmarks(options: { quick: boolean; output: string; l
     throughput,
     presign,
     metrics,
-    endToEnd,
+    endToEnd: endToEndResult,
     cold,
   });
   mkdirSync(dirname(options.output), { recursive: true });
   writeFileSync(options.output, report);
   step(`wrote ${options.output}`);
-  return { overhead, throughput, presign, metrics, endToEnd, cold };
+  return { overhead, throughput, presign, metrics, endToEnd: endToEndResult, cold };
 }
 
 if (require.main === module) {
