@@ -171,9 +171,26 @@ function endToEndSection(result: EndToEndResult): string[] {
     '',
     stageTable(result.bursts.map((burst) => ({ title: `${burst.processorContainers} container${burst.processorContainers > 1 ? 's' : ''}`, stages: burst.stages }))),
     '',
-    `Two containers against one: ${two && one ? `${round2(two.imagesPerSecond / one.imagesPerSecond)}× the throughput` : 'not measured'}; the best is ${best.ratio}× the processor alone.`,
+    `Two containers against one: ${two && one ? `${round2(two.imagesPerSecond / one.imagesPerSecond)}× the throughput, upload→DONE p50 ${one.p50Ms} → ${two.p50Ms} ms` : 'not measured'}; the best is **${best.ratio}×** the processor alone${best.ratio >= 0.6 ? ' (aim: at least 0.6×)' : ' (aim: 0.6×, not reached in this run)'}.`,
+    '',
+    ...result.bursts.map((burst) => `- ${burst.processorContainers} container${burst.processorContainers > 1 ? 's' : ''}: ${shares(burst.stages)}`),
+    '',
+    'How to read it. A burst queues: almost all of an image\'s time is spent before its work starts, waiting in the queue for a container that is free (the gateway keeps one batch of up to 10 in flight per container) and then inside that batch for one of the container\'s 2 workers (`PROCESSING_CONCURRENCY`). Those waits are not costs in themselves but the backlog draining at the rate the containers process; the stretches of the work (download, render, store, notify) set that rate. Each worker waits on the network for the download, the rendition writes, the record and the notification, with its CPU idle; with one container that idle time is lost, with two another batch uses it, which is what the second container buys when the machine has CPU to spare. What remains between the end-to-end rate and the processor alone is the work the processor-alone benchmark does not do, on the same two cores: per image, LocalStack (one Python process) takes the original\'s PUT, sends the S3 notification, serves the receive and delete, the GetObject and two PutObjects, and the SNS publish with its delivery to the observer queue; DynamoDB Local takes a PutItem, a GetItem and two UpdateItems; the gateway, the upload function and the 16 uploading clients run beside them. In AWS all of that runs elsewhere, and Lambda runs up to `processorMaxConcurrency` (5) batches at once.',
     '',
   ];
+}
+
+/** Where the mean upload→DONE time of a burst went, in shares of the stretches from the S3 event on. */
+function shares(stages: readonly StretchFigures[]): string {
+  const counted = stages.filter((stage) => stage.name !== 'PUT returned → S3 event time' && Number.isFinite(stage.meanMs));
+  const total = counted.filter((stage) => stage.name !== 'notify').reduce((sum, stage) => sum + Math.max(0, stage.meanMs), 0);
+  const share = (names: string[]) => Math.round((100 * counted.filter((stage) => names.includes(stage.name)).reduce((sum, stage) => sum + Math.max(0, stage.meanMs), 0)) / Math.max(1, total));
+  const largest = [...counted].sort((a, b) => b.meanMs - a.meanMs)[0];
+  return (
+    `of the mean ${Math.round(total)} ms from the S3 event to DONE, ${share(['in the queue → invocation'])} % waiting for a container, ` +
+    `${share(['invocation → work starts'])} % waiting inside the batch, ${share(['S3 event → in the queue'])} % the S3 notification, ` +
+    `${share(['download', 'render', 'store renditions', 'record DONE'])} % the work (render ${share(['render'])} %); largest stretch: ${largest?.name} (mean ${largest?.meanMs} ms).`
+  );
 }
 
 const round2 = (value: number) => Number(value.toFixed(2));
