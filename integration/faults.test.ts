@@ -171,11 +171,13 @@ describe('the processor goes away for minutes while uploads wait', () => {
     const stoppedAt = new Date().toISOString();
     running.docker('stop', '-t', '2', processor);
     try {
-      // The gateway notices within a second or two (its long poll in flight is cut short); the
-      // uploads come after that, so all 50 are waiting, none in a batch already received.
+      // The gateway notices within a second and stops receiving once its long poll in flight ends
+      // (up to 20 s: cutting it short could cost a message a receive). The uploads come after that,
+      // so all 50 are waiting in the queue, none in a batch already received.
       await pollUntil(
-        async () => (running.docker('logs', '--since', stoppedAt, running.containerId('gateway')).includes('function container gone') ? true : undefined),
-        { timeoutMs: 30_000, intervalMs: 250, failure: () => 'the gateway did not notice the stopped processor within 30 s' },
+        async () =>
+          running.docker('logs', '--since', stoppedAt, running.containerId('gateway')).includes('mapping of a gone function container stopped') ? true : undefined,
+        { timeoutMs: 60_000, intervalMs: 250, failure: () => 'the gateway did not stop receiving for the stopped processor within 60 s' },
       );
       await putAll(grants);
       await pollUntil(async () => ((await queueDepth(uploadQueue)).visible >= WAITING_UPLOADS ? true : undefined), {

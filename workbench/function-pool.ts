@@ -62,7 +62,9 @@ export async function runFunctionPool(options: {
           failure ??= { error };
         })
         .finally(() => {
-          if (retiring.get(address) === loop) retiring.delete(address);
+          if (retiring.get(address) !== loop) return;
+          retiring.delete(address);
+          options.logger.info('mapping of a gone function container stopped', { functionUrl: options.functionUrl, address });
         }),
     };
     active.set(address, loop);

@@ -324,4 +324,38 @@ describe('runEventSourceMapping', () => {
     expect(sqs.commandCalls(ChangeMessageVisibilityBatchCommand).filter((call) => call.args[0].input.Entries?.[0]?.VisibilityTimeout === 0)).toHaveLength(0);
     expect(sqs.commandCalls(ReceiveMessageCommand)).toHaveLength(1);
   });
+
+  it('lets a long poll in flight finish when receiving stops (only a release cuts it short)', async () => {
+    const stopReceiving = new AbortController();
+    const release = new AbortController();
+    const signals: (AbortSignal | undefined)[] = [];
+    sqs.on(ReceiveMessageCommand).callsFake(() => {
+      stopReceiving.abort();
+      return { Messages: [] };
+    });
+    const client = new SQSClient({ region: 'us-east-1' });
+    const send = client.send.bind(client);
+    client.send = ((command: never, options?: { abortSignal?: AbortSignal }) => {
+      signals.push(options?.abortSignal);
+      return send(command, options as never);
+    }) as typeof client.send;
+    const invoker: FunctionInvoker = { url: 'http://processor:8080', probe: async () => true, invoke: async () => ok(null) };
+
+    await runEventSourceMapping({
+      sqs: client,
+      queueUrl: 'http://localstack:4566/queue/q',
+      queueArn: 'arn:aws:sqs:us-east-1:000000000000:q',
+      region: 'us-east-1',
+      invoker,
+      batchSize: 10,
+      batchWindowMs: 0,
+      waitTimeSeconds: 1,
+      visibilityTimeoutSeconds: 60,
+      logger: captureLogs().logger,
+      signal: stopReceiving.signal,
+      releaseSignal: release.signal,
+    });
+
+    expect(signals).toEqual([release.signal]);
+  });
 });

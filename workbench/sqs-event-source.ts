@@ -222,7 +222,9 @@ async function receiveBatch(options: EventSourceMappingOptions): Promise<Message
           MessageSystemAttributeNames: ['All'],
           MessageAttributeNames: ['All'],
         }),
-        { abortSignal: options.signal },
+        // Not cut short when receiving stops: SQS (LocalStack too) may still hand messages to a
+        // long poll whose connection is gone, each costing a receive. Only a release (shutdown) cuts it.
+        { abortSignal: options.releaseSignal ?? options.signal },
       )
     ).Messages ?? [];
   const messages = await receive(options.batchSize, options.waitTimeSeconds);
