@@ -1,5 +1,5 @@
 import { captureLogs } from '../src/test-support/fakes';
-import { runFunctionPool } from './function-pool';
+import { dnsAddresses, runFunctionPool } from './function-pool';
 
 describe('runFunctionPool', () => {
   it('runs one loop per container address, starts loops for new ones and stops those of containers gone', async () => {
@@ -186,5 +186,13 @@ describe('runFunctionPool', () => {
     });
 
     expect(released[0]).toBe('http://10.0.0.2:8080');
+  });
+});
+
+describe('dnsAddresses', () => {
+  it('answers an IP address as itself and an unknown name with no address', async () => {
+    expect(await dnsAddresses('10.1.2.3')).toEqual(['10.1.2.3']);
+    expect(await dnsAddresses('no-such-container.invalid')).toEqual([]);
+    expect(await dnsAddresses('localhost')).toEqual(expect.arrayContaining([expect.stringMatching(/^(127\.0\.0\.1|::1)$/)]));
   });
 });

@@ -11,8 +11,10 @@ export const dnsAddresses: AddressResolver = async (hostname) => {
   try {
     return [...new Set((await lookup(hostname, { all: true })).map((entry) => entry.address))];
   } catch (error) {
+    // No such name: the service has no running container. A failed lookup (EAI_AGAIN, a resolver
+    // that timed out under load) says nothing about the containers and is thrown.
     const code = (error as { code?: unknown }).code;
-    if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'ENODATA') return [];
+    if (code === 'ENOTFOUND' || code === 'ENODATA') return [];
     throw error;
   }
 };
