@@ -89,7 +89,7 @@ export function renderReport(report: BenchReport): string {
     '',
     report.quick
       ? '**Quick mode** (CI smoke run: small inputs, few runs). The figures are not meaningful; `npm run bench` writes the real ones.'
-      : 'Written by `npm run bench` (about 15 minutes). Every headline figure is a ratio against a baseline measured in the same run, with medians over several runs: this machine is shared and noisy, so absolute times are context, not claims.',
+      : 'Written by `npm run bench` (about half an hour on a busy 2-core machine). Every headline figure is a ratio against a baseline measured in the same run, with medians over several runs: this machine is shared and noisy, so absolute times are context, not claims.',
     '',
     `Run: ${report.date}, ${report.durationSeconds} s. Machine: ${machine.cpu}, ${machine.memoryGiB} GiB RAM, Linux ${machine.kernel}, Node ${machine.node} (the Lambda target is Node 24), Docker ${machine.docker}.`,
     '',
