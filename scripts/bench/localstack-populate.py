@@ -9,7 +9,7 @@ go through LocalStack's real S3 API.
 BENCH_POPULATE is a JSON list of {"bucket", "layout", "objects"}; object i has 1 + i % 50 bytes.
 layout "uniform": user-uploads/<uuid>/<uuid>.jpg, as the upload function writes them.
 layout "skewed": nine in ten under one user (user-uploads/<one sub>/<uuid>.jpg), the rest in keys
-that do not follow the layout at all (other prefixes, upper case, spaces, non-ASCII).
+that do not follow the layout at all (other prefixes, upper case, spaces).
 """
 
 import json
@@ -27,8 +27,10 @@ OFF_LAYOUT = [
     "user-uploads/Zz Shared Album/{i}.png",
     "archive/2019/{i:07d}.jpg",
     "#tmp/{i}",
-    "processed/\u00e9t\u00e9/{i}.webp",
+    "processed/Old Thumbs/{i}.webp",
 ]
+# No non-ASCII keys: LocalStack 4.14 fails a ListObjectsV2 whose StartAfter is not ASCII
+# ("'ascii' codec can't decode byte 0xc3"), where S3 lists them in UTF-8 byte order.
 
 
 def key_of(layout, i, user):
