@@ -57,6 +57,9 @@ export async function runBenchmarks(options: { quick: boolean; output: string; l
   });
   mkdirSync(dirname(options.output), { recursive: true });
   writeFileSync(options.output, report);
+  // The raw figures, to check or re-render the report (.local is not committed).
+  mkdirSync('.local', { recursive: true });
+  writeFileSync(`.local/bench-results${quick ? '.quick' : ''}.json`, `${JSON.stringify({ overhead, throughput, presign, metrics, endToEnd: endToEndResult, cold, machine }, null, 2)}\n`);
   step(`wrote ${options.output}`);
   return { overhead, throughput, presign, metrics, endToEnd: endToEndResult, cold };
 }
