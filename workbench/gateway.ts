@@ -8,6 +8,7 @@ import { createJwtAuthorizer } from './jwt-authorizer';
 import { rieInvoker } from './rie-client';
 import { runSchedule } from './schedule';
 import { runEventSourceMapping } from './sqs-event-source';
+import openApiDocument from '../src/openapi.json';
 
 /**
  * The local stand-in for what AWS manages: the HTTP API with its JWT authorizer, the SQS event
@@ -46,6 +47,8 @@ async function main(): Promise<void> {
   const server = createHttpApi({
     authorize,
     uploadFunction: invoker(config.uploadFunctionUrl),
+    imagesFunction: invoker(config.imagesFunctionUrl),
+    openApiDocument,
     corsAllowedOrigins: config.corsAllowedOrigins,
     logger,
   });
