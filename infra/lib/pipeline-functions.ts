@@ -178,8 +178,9 @@ export class PipelineFunctions extends Construct {
       statements: [
         new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [originalsUploads] }),
         new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [renditions] }),
-        // Renditions of an image deleted while it was processed are removed by the attempt that wrote them.
-        new iam.PolicyStatement({ actions: ['s3:DeleteObject'], resources: [renditions] }),
+        // Renditions of an image deleted while it was processed are removed by the attempt that wrote
+        // them, and an original that no reserved record owns (uploaded after its image was deleted).
+        new iam.PolicyStatement({ actions: ['s3:DeleteObject'], resources: [originalsUploads, renditions] }),
         ...recordOutcome,
       ],
     });

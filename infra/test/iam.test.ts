@@ -61,7 +61,7 @@ describe('function permissions', () => {
     );
   });
 
-  it('image-processor may read originals, write renditions, update items, publish, and consume its queue', () => {
+  it('image-processor may read originals, write renditions, delete both when unowned, update items and usage, publish, and consume its queue', () => {
     const fn = stack.functions.processor;
 
     const permissions = permissionsOf(synthesized, id(fn.role));
@@ -71,6 +71,7 @@ describe('function permissions', () => {
         ...writeLogs(fn),
         { action: 's3:GetObject', resource: objectsUnder(originals, 'user-uploads/') },
         { action: 's3:PutObject', resource: objectsUnder(processed, 'processed/') },
+        { action: 's3:DeleteObject', resource: objectsUnder(originals, 'user-uploads/') },
         { action: 's3:DeleteObject', resource: objectsUnder(processed, 'processed/') },
         { action: 'dynamodb:GetItem', resource: table },
         { action: 'dynamodb:UpdateItem', resource: table },

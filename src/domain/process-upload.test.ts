@@ -102,7 +102,7 @@ describe('processUpload', () => {
     ]);
   });
 
-  it('does nothing for an object without a reserved record: a late event after a delete, or an upload nobody reserved', async () => {
+  it('removes an object without a reserved record and records nothing: an upload after a delete, or one nobody reserved', async () => {
     const env = setup();
     const original = await images.jpeg();
     env.originals.put(KEY, original);
@@ -111,6 +111,7 @@ describe('processUpload', () => {
 
     expect(outcome).toBe('NOT_RESERVED');
     expect(env.repository.records.size).toBe(0);
+    expect(env.originals.objects.has(KEY)).toBe(false);
     expect(env.processed.objects.size).toBe(0);
     expect(env.notifier.published).toEqual([]);
   });

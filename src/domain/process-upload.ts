@@ -23,7 +23,7 @@ export interface ProcessingPolicy {
 }
 
 export interface ProcessUploadDeps {
-  readonly originals: ObjectReader;
+  readonly originals: ObjectReader & ObjectDeleter;
   readonly processed: ObjectWriter & ObjectDeleter;
   readonly images: ImageRepository;
   readonly notifier: Notifier;
@@ -33,7 +33,8 @@ export interface ProcessUploadDeps {
 }
 
 /**
- * NOT_RESERVED: no record for the image (deleted, or never issued by POST /uploads): nothing is done.
+ * NOT_RESERVED: no record for the image (deleted, or never issued by POST /uploads): the object is
+ * removed and nothing else is done.
  * DISCARDED: the image was deleted while it was being processed; the renditions written are removed.
  */
 export type ProcessOutcome = 'DONE' | 'REJECTED' | 'ALREADY_FINISHED' | 'NOT_RESERVED' | 'DISCARDED';
@@ -65,7 +66,10 @@ export async function processUpload(deps: ProcessUploadDeps, object: CreatedObje
   if (!existing) {
     // Only a record reserved by POST /uploads can be finished: a late event for a deleted image, or
     // an object nobody reserved, must not bring a record (or renditions) into existence.
-    deps.logger.warn('upload without a reserved record ignored', { imageId: parts.imageId, key: object.key });
+    // Its bytes are removed too: an upload URL of a deleted image leads nowhere, and an object
+    // nobody reserved has no owner to count it against.
+    await deps.originals.deleteAll([object.key]);
+    deps.logger.warn('upload without a reserved record removed', { imageId: parts.imageId, key: object.key });
     return 'NOT_RESERVED';
   }
   if (isFinal(existing.status)) {
