@@ -336,7 +336,7 @@ describe('the AWS front', () => {
   });
 
   it('stops the call to LocalStack when the caller goes away mid-upload', async () => {
-    const { frontUrl, received } = await start(() => undefined);
+    const { frontUrl, received, logs } = await start(() => undefined);
     const req = request(`${frontUrl}/bucket/abandoned?${presigned}`, { method: 'PUT', headers: { 'Content-Length': String(1024 * 1024) } });
     req.on('error', () => undefined);
     req.write(Buffer.alloc(1024, 1));
@@ -346,6 +346,8 @@ describe('the AWS front', () => {
 
     await until(() => received[0]!.closedEarly, 'LocalStack sees the upload cut off');
     expect(received[0]!.complete).toBe(false);
+    await until(() => logs.lines.length > 0, 'the front logs the stop');
+    expect(logs.lines).toEqual([expect.objectContaining({ level: 'info', message: 'caller went away; its call to LocalStack stopped', method: 'PUT', target: 'bucket' })]);
   });
 
   it('answers 502 in S3 format when LocalStack cannot be reached', async () => {

@@ -144,7 +144,9 @@ export function createAwsFront(options: AwsFrontOptions): Server {
         else logger.debug('passed to LocalStack', fields);
       });
     });
+    let callerGone = false;
     outgoing.on('error', (error) => {
+      if (callerGone) return logger.info('caller went away; its call to LocalStack stopped', { method: request.method, target: target(request.url) });
       if (response.headersSent) return void response.destroy();
       const requestId = randomBytes(8).toString('hex').toUpperCase();
       logger.error('LocalStack unreachable', { requestId, upstream: upstream.origin, error: error.message });
@@ -152,7 +154,9 @@ export function createAwsFront(options: AwsFrontOptions): Server {
     });
     // The caller went away (or its timeout fired): stop the upstream call too.
     response.on('close', () => {
-      if (!response.writableFinished) outgoing.destroy();
+      if (response.writableFinished) return;
+      callerGone = true;
+      outgoing.destroy();
     });
     pipeline(request, outgoing, (error) => {
       if (error && !outgoing.destroyed) outgoing.destroy(error);
