@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { ENV } from '../src/contract';
 import { checkBucketName, checkTableName, checkUrl, type Env, EnvReader } from '../src/config/env-reader';
-import { readRuntime, type RuntimeConfig } from '../src/config/function-config';
+import { LOG_LEVELS, type LogLevel, readRuntime, type RuntimeConfig } from '../src/config/function-config';
 
 /**
  * Configuration of the local-only pieces (gateway, provisioning). They stand in for what AWS
@@ -183,4 +183,23 @@ export function loadRetryConfig(env: Env = process.env): Readonly<{ stackFile: s
 /** STACK_FILE, else stack.json in STACK_DIR (where docker-compose.yml mounts it), else in .local. */
 function stackFile(reader: EnvReader): string {
   return reader.optional('STACK_FILE') ?? `${reader.optional('STACK_DIR') ?? '.local'}/stack.json`;
+}
+
+export interface AwsFrontConfig {
+  readonly logLevel: LogLevel;
+  readonly port: number;
+  /** LocalStack as the front reaches it. */
+  readonly upstreamUrl: string;
+}
+
+/** The front that refuses unsigned requests before LocalStack (workbench/aws-front.ts). */
+export function loadAwsFrontConfig(env: Env = process.env): Readonly<AwsFrontConfig> {
+  const reader = new EnvReader(env);
+  return reader.finish({
+    logLevel: reader.oneOf(ENV.logLevel, LOG_LEVELS, 'info'),
+    port: reader.integer('AWS_FRONT_PORT', { default: 4566, min: 1, max: 65535 }),
+    upstreamUrl:
+      reader.optional('AWS_FRONT_UPSTREAM_URL', (value) => checkUrl(value) ?? (new URL(value).protocol === 'http:' ? undefined : `"${value}" is not an http:// URL`)) ??
+      'http://localstack:4566',
+  });
 }

@@ -42,6 +42,9 @@ export function baseImages(): BaseImages {
  */
 export const IMAGE_TAG = process.env.IMAGE_TAG || 'dev';
 
+/** The local-only tools (gateway, provisioning, AWS front): images/gateway/Dockerfile. */
+export const WORKBENCH_IMAGE = `imgproc/local-gateway:${IMAGE_TAG}`;
+
 /** Built from images/<name>/Dockerfile by docker compose (see docker-compose.yml). */
 export const FUNCTION_IMAGES = {
   uploadUrl: `imgproc/generate-upload-url:${IMAGE_TAG}`,
