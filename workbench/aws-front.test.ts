@@ -139,6 +139,19 @@ describe('the AWS front', () => {
     expect(JSON.stringify(logs.lines)).not.toContain('victim');
   });
 
+  it("lets a web page read a refusal: CORS headers for the caller's origin, as S3 sends them on errors", async () => {
+    const { frontUrl } = await start();
+
+    const response = await fetch(`${frontUrl}/imgproc-originals/user-uploads/u/00000000-0000-4000-8000-000000000000.png`, {
+      method: 'PUT',
+      headers: { Origin: 'http://localhost:3000', 'Content-Type': 'image/png' },
+      body: Buffer.alloc(10, 1),
+    });
+
+    expect(response.status).toBe(403);
+    expect(response.headers.get('access-control-allow-origin')).toBe('http://localhost:3000');
+  });
+
   it('answers a refused HEAD with the status alone', async () => {
     const { frontUrl, received } = await start();
 

@@ -94,10 +94,14 @@ function sendS3Error(response: ServerResponse, status: number, code: string, mes
   const body =
     '<?xml version="1.0" encoding="UTF-8"?>\n' +
     `<Error><Code>${code}</Code><Message>${xmlEscape(message)}</Message><RequestId>${requestId}</RequestId><HostId>aws-front</HostId></Error>`;
+  // S3 puts the bucket's CORS headers on its errors too, so a web page can read why it was refused
+  // instead of seeing a bare network error. The local buckets allow any configured origin.
+  const origin = response.req.headers.origin;
   response.writeHead(status, {
     'Content-Type': 'application/xml',
     'Content-Length': Buffer.byteLength(body),
     'x-amz-request-id': requestId,
+    ...(origin !== undefined ? { 'Access-Control-Allow-Origin': origin, Vary: 'Origin' } : {}),
   });
   response.end(response.req.method === 'HEAD' ? undefined : body);
 }
