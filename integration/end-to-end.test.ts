@@ -14,6 +14,7 @@ import {
   takeNotifications,
   type UploadGrant,
 } from '../workbench/stack-client';
+import { type InboxMail, MailInbox } from '../workbench/mail-inbox';
 import * as images from '../src/test-support/images';
 import { type ComposeStack, startComposeStack } from './support/compose-stack';
 
@@ -34,8 +35,18 @@ afterAll(async () => {
 
 const countItems = async () => (await clients.dynamoDb.send(new ScanCommand({ TableName: stack.imagesTable, Select: 'COUNT' }))).Count ?? 0;
 
+/** Asks the gateway for an upload URL and PUTs the bytes to it, as a browser would. */
+async function upload(bytes: Buffer, contentType: string, fileName: string): Promise<UploadGrant> {
+  const response = await requestUpload(stack.endpoints.uploads, accessToken, { contentType, contentLength: bytes.length, fileName });
+  expect(response.status).toBe(201);
+  const grant = response.body as UploadGrant;
+  expect((await putObject(grant.upload_url, grant.headers, bytes)).status).toBe(200);
+  return grant;
+}
+
 describe('the local stack, end to end, as a user', () => {
   const uploaded: { key: string; bytes: number }[] = [];
+  let processedImageId: string | undefined;
 
   it('signs in, uploads through a presigned URL and gets a processed image, a record, a notification and metrics', async () => {
     // Arrange
@@ -104,6 +115,7 @@ describe('the local stack, end to end, as a user', () => {
       { timeoutMs: 20_000, failure: () => `stage SNS: no notification for ${grant.image_id} on the observer queue within 20 s` },
     );
     expect(notifications[0]).toMatchObject({ subject: 'Image processed: e2e.jpg', attributes: { status: 'DONE', userId: sub } });
+    processedImageId = grant.image_id;
     await pollUntil(
       async () => {
         const count = await latestBucketMetric(clients.cloudWatch, 'CustomS3', 'NumberOfObjects', stack.originalsBucket);
@@ -112,6 +124,55 @@ describe('the local stack, end to end, as a user', () => {
       },
       { timeoutMs: 30_000, failure: () => `stage s3-metrics: CustomS3 metrics for ${stack.originalsBucket} did not show the upload within 30 s (schedule every 3 s)` },
     );
+  });
+
+  it('e-mails the outcome of a good image and of a non-image to the demo address, in words, with no JSON', async () => {
+    // Arrange: the first test's image was processed; now a file that is not an image.
+    expect(processedImageId).toBeDefined();
+    const grant = await upload(images.html(), 'image/png', 'notes.png');
+    uploaded.push({ key: grant.file_path, bytes: images.html().length });
+    await pollUntil(async () => ((await getImage(clients.dynamoDb, stack.imagesTable, grant.image_id))?.status === 'REJECTED' ? true : undefined), {
+      timeoutMs: 60_000,
+      failure: () => `stage image-processor: the non-image ${grant.image_id} was not REJECTED within 60 s`,
+    });
+    const expected = new Map([
+      [processedImageId!, 'Image processed: e2e.jpg'],
+      [grant.image_id, 'Image rejected (NOT_AN_IMAGE): notes.png'],
+    ]);
+
+    // Act: read the mail catcher's HTTP API, as the demo does.
+    const inbox = new MailInbox(stack.endpoints.mailInbox);
+    const ours = (mail: InboxMail) => [...expected.keys()].some((imageId) => mail.text.includes(imageId));
+    const mails = await pollUntil(
+      async () => {
+        const found = await inbox.mailsTo(stack.demoEmail, ours);
+        return found.length >= expected.size ? found : undefined;
+      },
+      {
+        timeoutMs: 20_000,
+        failure: () => `stage SNS e-mail: fewer than ${expected.size} mails to ${stack.demoEmail} in ${stack.endpoints.mailInbox} within 20 s (docker compose logs localstack mailpit)`,
+      },
+    );
+
+    // Assert: one mail per image, each with its subject and its outcome in words, and no JSON.
+    expect(mails).toHaveLength(2);
+    for (const [imageId, subject] of expected) {
+      const mail = mails.find((candidate) => candidate.text.includes(`Image id:    ${imageId}`));
+      expect(mail).toMatchObject({
+        subject,
+        to: [stack.demoEmail],
+        from: { name: 'Image processing notifications', address: 'no-reply@sns.localhost' },
+        html: '',
+      });
+      expect(mail!.text).toMatch(/^When: +\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC$/m);
+      expect(mail!.text).not.toMatch(/[{}]/);
+      expect(() => JSON.parse(mail!.text)).toThrow();
+    }
+    const byImage = (imageId: string) => mails.find((mail) => mail.text.includes(imageId))!.text;
+    expect(byImage(processedImageId!)).toMatch(/^The image "e2e\.jpg" was processed\.\n/);
+    expect(byImage(processedImageId!)).toMatch(/^Outcome: +processed \(DONE\)$/m);
+    expect(byImage(grant.image_id)).toMatch(/^The image "notes\.png" was rejected because the file is not an image/);
+    expect(byImage(grant.image_id)).toMatch(/^Outcome: +rejected \(NOT_AN_IMAGE\)$/m);
   });
 
   it('refuses a request without a token with 401, and records nothing', async () => {

@@ -22,6 +22,9 @@ export interface StackNames {
   readonly userPoolClientName: string;
 }
 
+/** One address, as SNS accepts for an e-mail subscription (no display name, no list). */
+const checkEmail = (value: string) => (/^[^\s@<>,;]+@[^\s@<>,;]+\.[^\s@<>,;]+$/.test(value) ? undefined : `"${value}" is not an e-mail address`);
+
 const checkName = (value: string) => (/^[A-Za-z0-9_-]{1,80}$/.test(value) ? undefined : `"${value}" must be 1-80 letters, digits, - or _`);
 
 const localRuntime = (reader: EnvReader): RuntimeConfig => readRuntime(reader, { s3ForcePathStyle: true, sdkRequestTimeoutMs: 30_000 });
@@ -100,7 +103,7 @@ export interface ProvisionConfig extends RuntimeConfig {
   /** Where the stack description is written; see README "The stack file". */
   readonly stackFile: string;
   /** The addresses a program on the host uses, written into the stack file. */
-  readonly hostUrls: Readonly<Record<'gateway' | 'localstack' | 'dynamodb' | 'cognito', string>>;
+  readonly hostUrls: Readonly<Record<'gateway' | 'localstack' | 'dynamodb' | 'cognito' | 'mailInbox', string>>;
   readonly readyTimeoutSeconds: number;
 }
 
@@ -115,7 +118,7 @@ export function loadProvisionConfig(env: Env = process.env): Readonly<ProvisionC
     demoUser: {
       username: reader.required('DEMO_USERNAME', checkName),
       password: reader.required('DEMO_PASSWORD', (value) => (value.length >= 8 ? undefined : 'must be at least 8 characters')),
-      email: reader.optional('DEMO_EMAIL') ?? 'demo@example.com',
+      email: reader.optional('DEMO_EMAIL', checkEmail) ?? 'demo@example.com',
     },
     stackFile: stackFile(reader),
     hostUrls: {
@@ -123,6 +126,7 @@ export function loadProvisionConfig(env: Env = process.env): Readonly<ProvisionC
       localstack: reader.optional('HOST_LOCALSTACK_URL', checkUrl) ?? 'http://localhost:4566',
       dynamodb: reader.optional('HOST_DYNAMODB_URL', checkUrl) ?? 'http://localhost:8000',
       cognito: reader.optional('HOST_COGNITO_URL', checkUrl) ?? 'http://localhost:9229',
+      mailInbox: reader.optional('HOST_MAIL_INBOX_URL', checkUrl) ?? 'http://localhost:8025',
     },
     readyTimeoutSeconds: reader.integer('PROVISION_READY_TIMEOUT_SECONDS', { default: 120, min: 1, max: 3600 }),
   });

@@ -13,6 +13,7 @@ export interface BaseImages {
   readonly LAMBDA_BASE_IMAGE: string;
   readonly LOCALSTACK_IMAGE: string;
   readonly DYNAMODB_IMAGE: string;
+  readonly MAILPIT_IMAGE: string;
 }
 
 export function baseImages(): BaseImages {
@@ -33,6 +34,7 @@ export function baseImages(): BaseImages {
     LAMBDA_BASE_IMAGE: pick('LAMBDA_BASE_IMAGE'),
     LOCALSTACK_IMAGE: pick('LOCALSTACK_IMAGE'),
     DYNAMODB_IMAGE: pick('DYNAMODB_IMAGE'),
+    MAILPIT_IMAGE: pick('MAILPIT_IMAGE'),
   };
 }
 
