@@ -16,6 +16,7 @@ import {
 import {
   CreateTopicCommand,
   paginateListSubscriptionsByTopic,
+  SetTopicAttributesCommand,
   type SNSClient,
   SubscribeCommand,
   UnsubscribeCommand,
@@ -169,7 +170,9 @@ export async function provisionTopic(
   observer: QueueRef,
   emailAddresses: readonly string[] = [],
 ): Promise<string> {
-  const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: topicName, Attributes: { DisplayName: NOTIFICATIONS_TOPIC_DISPLAY_NAME } }));
+  const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: topicName }));
+  // Set apart from CreateTopic, which refuses an existing topic whose attributes differ.
+  await sns.send(new SetTopicAttributesCommand({ TopicArn, AttributeName: 'DisplayName', AttributeValue: NOTIFICATIONS_TOPIC_DISPLAY_NAME }));
   await sqs.send(
     new SetQueueAttributesCommand({ QueueUrl: observer.url, Attributes: { Policy: allowSendFrom('sns.amazonaws.com', observer.arn, TopicArn!) } }),
   );
