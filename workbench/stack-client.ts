@@ -13,7 +13,14 @@ import type { ImageRecord } from '../src/domain/image-record';
 /** What provisioning writes to the stack file (README: "The stack file"). */
 export interface StackDescription {
   readonly region: string;
-  readonly endpoints: StackEndpoints & { readonly gateway: string; readonly uploads: string; readonly images: string; readonly openApi: string };
+  /** `mailInbox`: the mail catcher's web inbox and HTTP API. */
+  readonly endpoints: StackEndpoints & {
+    readonly gateway: string;
+    readonly uploads: string;
+    readonly images: string;
+    readonly openApi: string;
+    readonly mailInbox: string;
+  };
   readonly originalsBucket: string;
   readonly processedBucket: string;
   readonly imagesTable: string;
@@ -26,6 +33,8 @@ export interface StackDescription {
   readonly userPoolId: string;
   readonly userPoolClientId: string;
   readonly demoUsername: string;
+  /** The address subscribed to the topic with the e-mail protocol. */
+  readonly demoEmail: string;
 }
 
 interface QueueDescription {

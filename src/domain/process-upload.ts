@@ -3,7 +3,7 @@ import { ImageRejectedError, MisconfigurationError } from './errors';
 import type { ImageFormat } from './image-format';
 import { parseOriginalKey, renditionKey, thumbnailKey } from './image-key';
 import { isFinal } from './image-lifecycle';
-import { notifyOutcome, subject } from './image-notification';
+import { notifyOutcome, unknownObjectNotification } from './image-notification';
 import { type DecodeLimits, type OutputSpec, renderImage } from './image-pipeline';
 import type { CreatedObject } from './storage-event';
 import type { Clock } from './ports/clock';
@@ -174,13 +174,7 @@ async function discardIfDeleted(deps: ProcessUploadDeps, done: DoneImage): Promi
  * acknowledged; the object itself is left alone.
  */
 async function rejectUnknownObject(deps: ProcessUploadDeps, object: CreatedObject): Promise<void> {
-  const reason = 'INVALID_KEY';
-  deps.logger.warn('object outside the upload layout ignored', { bucketName: object.bucketName, key: object.key, reason });
-  await deps.notifier.publish({
-    subject: subject(`Upload rejected (${reason}): ${object.key}`),
-    status: 'REJECTED',
-    originalS3Key: object.key,
-    reason,
-    message: `s3://${object.bucketName}/${object.key} is not a key the upload function issues.`,
-  });
+  const notification = unknownObjectNotification(object, deps.clock.now().toISOString());
+  deps.logger.warn('object outside the upload layout ignored', { bucketName: object.bucketName, key: object.key, reason: notification.reason });
+  await deps.notifier.publish(notification);
 }
