@@ -39,6 +39,7 @@ describe('provisioning settings', () => {
     ORIGINALS_BUCKET: 'originals',
     PROCESSED_BUCKET: 'renditions',
     IMAGES_TABLE: 'images',
+    USAGE_TABLE: 'usage',
     DEMO_USERNAME: 'demo',
     DEMO_PASSWORD: 'Demo-passw0rd!',
   };
