@@ -8,14 +8,14 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import sharp from 'sharp';
 import { RENDITION_CACHE_CONTROL } from '../src/contract';
 import { createdEventBody } from '../src/domain/storage-event';
-import { contractFetch, expectToMatchContract } from '../src/test-support/openapi-contract';
+import { contractFetch } from '../src/test-support/openapi-contract';
+import { requestUpload } from './support/api';
 import { decodeJwt, generateRsaKey, signJwt } from '../src/test-support/jwt';
 import {
   getImage,
   latestBucketMetric,
   pollUntil,
   putObject,
-  requestUpload as requestUploadUnchecked,
   signIn,
   type StackDescription,
   takeNotifications,
@@ -30,13 +30,6 @@ let stack: StackDescription;
 let clients: ComposeStack['clients'];
 let accessToken: string;
 let idToken: string;
-
-/** POST /uploads, with the answer checked against src/openapi.json. */
-async function requestUpload(uploadsUrl: string, token: string | undefined, body: unknown) {
-  const response = await requestUploadUnchecked(uploadsUrl, token, body);
-  await expectToMatchContract({ method: 'POST', path: '/uploads', status: response.status, headers: Object.fromEntries(response.headers.entries()), body: response.body });
-  return response;
-}
 
 const MIB = 1024 * 1024;
 /** The stored-bytes quota of this stack, small enough for a race to reach it. */

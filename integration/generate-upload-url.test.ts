@@ -6,6 +6,7 @@ import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand } from '@aws-s
 import { getImage, putObject, type UploadGrant } from '../workbench/stack-client';
 import { provisionTable, provisionUsageTable } from '../workbench/provisioning';
 import { apiEvent } from '../src/test-support/events';
+import { expectToMatchContract } from '../src/test-support/openapi-contract';
 import { type RunningAwsFront, startAwsFront } from './support/aws-front';
 import { type Backends, startBackends } from './support/backends';
 import { type RunningFunction, startFunction } from './support/function-container';
@@ -56,8 +57,12 @@ afterAll(async () => {
 async function requestGrant(fn: RunningFunction, body: unknown, withClaims: Record<string, string> = claims) {
   const result = await fn.invoke(apiEvent({ claims: withClaims, body }));
   if (result.kind !== 'ok') throw new Error(`invocation failed: ${JSON.stringify(result)}\n${await fn.logs()}`);
-  const response = result.payload as { statusCode: number; body: string };
-  return { statusCode: response.statusCode, body: JSON.parse(response.body) as UploadGrant & { error?: { code: string } } };
+  const response = result.payload as { statusCode: number; headers?: Record<string, string>; body: string };
+  const parsed = JSON.parse(response.body) as UploadGrant & { error?: { code: string } };
+  // What API Gateway would return to the client: checked against src/openapi.json.
+  const headers = Object.fromEntries(Object.entries(response.headers ?? {}).map(([name, value]) => [name.toLowerCase(), value]));
+  await expectToMatchContract({ method: 'POST', path: '/uploads', status: response.statusCode, headers, body: parsed });
+  return { statusCode: response.statusCode, body: parsed };
 }
 
 const png = (size: number) => Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(size - 8, 7)]);
