@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { ENV } from '../src/contract';
 import { checkBucketName, checkTableName, checkUrl, type Env, EnvReader } from '../src/config/env-reader';
-import { readRuntime, type RuntimeConfig } from '../src/config/function-config';
+import { readRuntime, readUploadLimits, type RuntimeConfig, type UploadLimits } from '../src/config/function-config';
 
 /**
  * Configuration of the local-only pieces (gateway, provisioning). They stand in for what AWS
@@ -59,6 +59,10 @@ export interface GatewayConfig extends RuntimeConfig {
   readonly functionTimeoutMs: number;
   readonly corsAllowedOrigins: readonly string[];
   readonly clockToleranceSeconds: number;
+  /** The web app's bundle (scripts/bundle-web.mjs), served at `/`; unset: no web app. */
+  readonly webRoot?: string;
+  /** The stack file the web app's config.json is generated from. */
+  readonly stackFile: string;
 }
 
 export function loadGatewayConfig(env: Env = process.env): Readonly<GatewayConfig> {
@@ -72,6 +76,7 @@ export function loadGatewayConfig(env: Env = process.env): Readonly<GatewayConfi
     if (list.length === 0) reader.problem(`${name} must name at least one URL`);
     return list;
   };
+  const webRoot = reader.optional('WEB_ROOT');
   return reader.finish({
     ...localRuntime(reader),
     names: readNames(reader),
@@ -88,6 +93,8 @@ export function loadGatewayConfig(env: Env = process.env): Readonly<GatewayConfi
     functionTimeoutMs: reader.integer('FUNCTION_TIMEOUT_MS', { default: 300_000, min: 1000, max: 900_000 }),
     corsAllowedOrigins: reader.list('CORS_ALLOWED_ORIGINS', ['*']),
     clockToleranceSeconds: reader.integer('JWT_CLOCK_TOLERANCE_SECONDS', { default: 0, min: 0, max: 300 }),
+    ...(webRoot !== undefined ? { webRoot } : {}),
+    stackFile: stackFile(reader),
   });
 }
 
@@ -102,6 +109,8 @@ export interface ProvisionConfig extends RuntimeConfig {
   /** The addresses a program on the host uses, written into the stack file. */
   readonly hostUrls: Readonly<Record<'gateway' | 'localstack' | 'dynamodb' | 'cognito', string>>;
   readonly readyTimeoutSeconds: number;
+  /** The functions' upload limits, from the same variables, written to the stack file for the web app. */
+  readonly uploadLimits: UploadLimits;
 }
 
 export function loadProvisionConfig(env: Env = process.env): Readonly<ProvisionConfig> {
@@ -125,6 +134,7 @@ export function loadProvisionConfig(env: Env = process.env): Readonly<ProvisionC
       cognito: reader.optional('HOST_COGNITO_URL', checkUrl) ?? 'http://localhost:9229',
     },
     readyTimeoutSeconds: reader.integer('PROVISION_READY_TIMEOUT_SECONDS', { default: 120, min: 1, max: 3600 }),
+    uploadLimits: readUploadLimits(reader),
   });
 }
 

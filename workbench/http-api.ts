@@ -4,6 +4,7 @@ import type { APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
 import type { Logger } from '../src/domain/ports/logger';
 import { type JwtClaims, UnauthorizedError } from './jwt-authorizer';
 import type { FunctionInvoker } from './rie-client';
+import type { WebSite } from './web-site';
 
 /** API Gateway's payload limit for HTTP APIs. */
 const MAX_BODY_BYTES = 10 * 1024 * 1024;
@@ -14,6 +15,8 @@ export interface HttpApiOptions {
   /** Origins allowed by CORS; `*` allows any. Empty: no CORS headers at all. */
   readonly corsAllowedOrigins: readonly string[];
   readonly logger: Logger;
+  /** The web app, served beside the API (workbench/web-site.ts). */
+  readonly site?: WebSite;
 }
 
 /**
@@ -45,6 +48,7 @@ async function handle(options: HttpApiOptions, request: IncomingMessage, respons
   const url = new URL(request.url ?? '/', 'http://gateway');
   const cors = corsHeaders(options.corsAllowedOrigins, request.headers.origin);
   if (url.pathname === '/health' && request.method === 'GET') return send(response, 200, { status: 'ok' });
+  if (options.site?.handle(request, response, url.pathname)) return;
   if (url.pathname !== '/uploads') return send(response, 404, { message: 'Not Found' }, cors);
   if (request.method === 'OPTIONS') {
     return send(response, 204, undefined, {

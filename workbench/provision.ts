@@ -53,6 +53,7 @@ async function main(): Promise<void> {
     userPoolId: cognito.userPoolId,
     userPoolClientId: cognito.clientId,
     demoUsername: config.demoUser.username,
+    uploadLimits: config.uploadLimits,
   });
   logger.info('stack provisioned', { stackFile: config.stackFile });
 }

@@ -9,6 +9,7 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { STORAGE_METRICS } from '../src/contract';
 import type { StackEndpoints } from './aws-clients';
 import type { ImageRecord } from '../src/domain/image-record';
+import type { UploadLimits } from '../src/config/function-config';
 
 /** What provisioning writes to the stack file (README: "The stack file"). */
 export interface StackDescription {
@@ -25,6 +26,8 @@ export interface StackDescription {
   readonly userPoolId: string;
   readonly userPoolClientId: string;
   readonly demoUsername: string;
+  /** What the upload function and the processor enforce, for uploaders to check first (the web app). */
+  readonly uploadLimits: UploadLimits;
 }
 
 interface QueueDescription {
