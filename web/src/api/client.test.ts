@@ -48,13 +48,19 @@ describe('the API client', () => {
     ]);
   });
 
-  it('deletes an image, and takes one already gone (404) as deleted', async () => {
+  it('deletes an image, and takes one already gone (404 NOT_FOUND) as deleted', async () => {
     const { client, requests } = fakeApi(new Response(null, { status: 204 }), json(404, { error: { code: 'NOT_FOUND', message: 'No such image.' } }));
 
     await client.deleteImage(IMAGE_ID);
     await client.deleteImage(IMAGE_ID);
 
     expect(requests.map((request) => request.method)).toEqual(['DELETE', 'DELETE']);
+  });
+
+  it('does not take a 404 of a route that does not exist as a deletion', async () => {
+    const { client } = fakeApi(json(404, { message: 'Not Found' }));
+
+    await expect(client.deleteImage(IMAGE_ID)).rejects.toMatchObject({ status: 404, code: undefined });
   });
 
   it('turns an error answer into ApiError with its code, quota and Retry-After', async () => {

@@ -80,8 +80,11 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
   });
   const timeoutMs = options.timeoutMs ?? 30_000;
 
-  /** Runs one call; turns a thrown fetch into NetworkError and an error status into ApiError. */
-  async function call<T>(run: (signal: AbortSignal) => Promise<{ data?: T; error?: unknown; response: Response }>, okStatuses: number[] = []): Promise<T> {
+  /**
+   * Runs one call; turns a thrown fetch into NetworkError and an error status into ApiError, except
+   * errors `accept` takes as the outcome wanted.
+   */
+  async function call<T>(run: (signal: AbortSignal) => Promise<{ data?: T; error?: unknown; response: Response }>, accept?: (error: ApiError) => boolean): Promise<T> {
     const signal = AbortSignal.timeout(timeoutMs);
     let result: { data?: T; error?: unknown; response: Response };
     try {
@@ -93,9 +96,11 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
       throw error;
     }
     const { response } = result;
-    if (response.ok || okStatuses.includes(response.status)) return result.data as T;
+    if (response.ok) return result.data as T;
     if (response.status === 401) throw new UnauthorizedError();
-    throw apiErrorOf(response, result.error);
+    const error = apiErrorOf(response, result.error);
+    if (accept?.(error)) return undefined as T;
+    throw error;
   }
 
   return {
@@ -109,7 +114,8 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
       ),
     getImage: (imageId) => call((signal) => client.GET('/images/{imageId}', { params: { path: { imageId } }, signal })),
     deleteImage: async (imageId) => {
-      await call((signal) => client.DELETE('/images/{imageId}', { params: { path: { imageId } }, signal }), [404]);
+      // The function's 404 (NOT_FOUND): already gone. A 404 without that code (no such route) is an error.
+      await call((signal) => client.DELETE('/images/{imageId}', { params: { path: { imageId } }, signal }), (error) => error.code === 'NOT_FOUND');
     },
   };
 }

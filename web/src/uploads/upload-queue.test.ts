@@ -10,7 +10,7 @@ const CREATED_AT = '2026-12-01T12:00:00.000Z';
 const file = (name: string, size: number, type: string): ChosenFile => ({ name, size, type, body: new Blob([new Uint8Array(size)], { type }) });
 
 /** An API and an S3 that behave per file name, and record what they were asked. */
-function setUp(options: { onCreate?: (name: string) => Promise<void> | void; onPut?: (name: string, progress: (sent: number) => void) => Promise<void> | void; statuses?: Record<string, Image[]> } = {}) {
+function setUp(options: { onCreate?: (name: string) => Promise<void> | void; onPut?: (name: string, progress: (sent: number) => void) => Promise<void> | void; statuses?: Record<string, (Image | Error)[]> } = {}) {
   const calls: string[] = [];
   const names = new Map<string, string>();
   let next = 0;
@@ -32,7 +32,7 @@ function setUp(options: { onCreate?: (name: string) => Promise<void> | void; onP
       const list = statuses.get(name) ?? [];
       const image = list.length > 1 ? list.shift()! : list[0];
       if (!image) throw new Error(`no status for ${name}`);
-      if (image.status === ('THROW' as Image['status'])) throw new NetworkError(false);
+      if (image instanceof Error) throw image;
       return { ...image, imageId };
     },
   };
@@ -182,7 +182,7 @@ describe('the upload queue', () => {
 
   it('keeps following through a passing network error, and says when processing takes long', async () => {
     const { queue, settled, byName } = setUp({
-      statuses: { 'slow.png': [{ ...pending, status: 'THROW' as Image['status'] }, pending], 'flaky.png': [{ ...pending, status: 'THROW' as Image['status'] }, done] },
+      statuses: { 'slow.png': [new NetworkError(false), pending], 'flaky.png': [new NetworkError(false), done] },
     });
 
     queue.add([file('slow.png', 10, 'image/png'), file('flaky.png', 10, 'image/png')]);
@@ -190,6 +190,18 @@ describe('the upload queue', () => {
 
     expect(byName('flaky.png').phase).toBe('done');
     expect(byName('slow.png')).toMatchObject({ phase: 'processing', message: 'Still processing. It will appear in your gallery when it is ready.' });
+  });
+
+  it('says an image deleted while processing is gone, and stops following an image it cannot read', async () => {
+    const { queue, settled, byName } = setUp({
+      statuses: { 'deleted.png': [pending, new ApiError(404, 'NOT_FOUND', 'No such image.')], 'broken.png': [new ApiError(404, undefined, 'Not Found')] },
+    });
+
+    queue.add([file('deleted.png', 10, 'image/png'), file('broken.png', 10, 'image/png')]);
+    await settled();
+
+    expect(byName('deleted.png')).toMatchObject({ phase: 'failed', retryable: false, message: 'This image was deleted.' });
+    expect(byName('broken.png')).toMatchObject({ phase: 'failed', retryable: false, message: expect.stringContaining('could not be read') });
   });
 
   it('ends the session when the API refuses the token, and sends nothing more', async () => {

@@ -159,8 +159,12 @@ export class UploadQueue {
         image = await this.options.api.getImage(imageId);
       } catch (error) {
         if (isSessionEnd(error)) return this.fail(key, error);
-        if (error instanceof ApiError && error.status === 404) {
+        if (error instanceof ApiError && error.code === 'NOT_FOUND') {
           return this.update(key, { phase: 'failed', message: 'This image was deleted.', retryable: false });
+        }
+        // A refusal that asking again will not change (no such route, a malformed id).
+        if (error instanceof ApiError && error.status >= 400 && error.status < 500 && error.status !== 429) {
+          return this.update(key, { phase: 'failed', message: 'Its status could not be read because of a problem on the server. It may still appear in your gallery.', retryable: false });
         }
         // Anything else is passing (network, busy): keep following until the deadline.
         if (this.now() > deadline) return this.stillProcessing(key);
