@@ -1,7 +1,7 @@
 import { request } from 'node:http';
-import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { getImage, putObject, type UploadGrant } from '../workbench/stack-client';
+import { provisionTable, provisionUsageTable } from '../workbench/provisioning';
 import { apiEvent } from '../src/test-support/events';
 import { type Backends, startBackends } from './support/backends';
 import { type RunningFunction, startFunction } from './support/function-container';
@@ -10,6 +10,7 @@ import { recordTrial } from './support/reliability';
 
 const BUCKET = 'it-upload-originals';
 const TABLE = 'it-upload-images';
+const USAGE_TABLE = 'it-upload-usage';
 const USER = '3f1c2a4e-8b7d-4c21-9e0f-1a2b3c4d5e6f';
 const claims = { sub: USER, token_use: 'access', client_id: 'client-1' };
 
@@ -20,18 +21,13 @@ let shortLivedUploadFunction: RunningFunction;
 beforeAll(async () => {
   backends = await startBackends();
   await backends.clients.s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
-  await backends.clients.dynamoDb.send(
-    new CreateTableCommand({
-      TableName: TABLE,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [{ AttributeName: 'imageId', AttributeType: 'S' }],
-      KeySchema: [{ AttributeName: 'imageId', KeyType: 'HASH' }],
-    }),
-  );
+  await provisionTable(backends.clients.dynamoDb, TABLE);
+  await provisionUsageTable(backends.clients.dynamoDb, USAGE_TABLE);
   const environment = {
     ...backends.functionEnvironment,
     ORIGINALS_BUCKET: BUCKET,
     IMAGES_TABLE: TABLE,
+    USAGE_TABLE,
     // Signed for the address this test uses; LocalStack checks the Host header.
     S3_PUBLIC_ENDPOINT: backends.endpoints.s3,
     MAX_UPLOAD_BYTES: '100000',

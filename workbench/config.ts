@@ -14,6 +14,7 @@ export interface StackNames {
   readonly originalsBucketName: string;
   readonly processedBucketName: string;
   readonly imagesTableName: string;
+  readonly usageTableName: string;
   readonly uploadQueueName: string;
   readonly deadLetterQueueName: string;
   readonly topicName: string;
@@ -32,6 +33,7 @@ function readNames(reader: EnvReader): StackNames {
     originalsBucketName: reader.required(ENV.originalsBucket, checkBucketName),
     processedBucketName: reader.required(ENV.processedBucket, checkBucketName),
     imagesTableName: reader.required(ENV.imagesTable, checkTableName),
+    usageTableName: reader.required(ENV.usageTable, checkTableName),
     uploadQueueName: reader.optional('UPLOAD_QUEUE', checkName) ?? 'image-uploads',
     deadLetterQueueName: reader.optional('UPLOAD_DLQ', checkName) ?? 'image-uploads-dlq',
     topicName: reader.optional('NOTIFICATIONS_TOPIC', checkName) ?? 'image-events',
@@ -47,6 +49,7 @@ export interface GatewayConfig extends RuntimeConfig {
   /** Where the gateway reaches cognito-local; also the tokens' issuer domain (cognito-local's IssuerDomain). */
   readonly cognitoUrl: string;
   readonly uploadFunctionUrl: string;
+  readonly imagesFunctionUrl: string;
   /** One event source mapping loop per processor container: the emulator runs one invocation at a time. */
   readonly processorFunctionUrls: readonly string[];
   readonly metricsFunctionUrl: string;
@@ -83,6 +86,7 @@ export function loadGatewayConfig(env: Env = process.env): Readonly<GatewayConfi
     port: reader.integer('GATEWAY_PORT', { default: 3000, min: 1, max: 65535 }),
     cognitoUrl: reader.optional('COGNITO_URL', checkUrl) ?? 'http://cognito:9229',
     uploadFunctionUrl: reader.optional('UPLOAD_FUNCTION_URL', checkUrl) ?? 'http://generate-upload-url:8080',
+    imagesFunctionUrl: reader.optional('IMAGES_FUNCTION_URL', checkUrl) ?? 'http://images-api:8080',
     processorFunctionUrls: urls('PROCESSOR_FUNCTION_URLS', 'http://image-processor:8080'),
     metricsFunctionUrl: reader.optional('METRICS_FUNCTION_URL', checkUrl) ?? 'http://s3-metrics:8080',
     deadLetterFunctionUrl: reader.optional('DEAD_LETTER_FUNCTION_URL', checkUrl) ?? 'http://dead-letter:8080',

@@ -6,7 +6,15 @@ import {
   CreateUserPoolCommand,
   type CognitoIdentityProviderClient,
 } from '@aws-sdk/client-cognito-identity-provider';
-import { CreateTableCommand, DescribeTableCommand, type DynamoDBClient, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  type DynamoDBClient,
+  type TableDescription,
+  UpdateTableCommand,
+  UpdateTimeToLiveCommand,
+  waitUntilTableExists,
+} from '@aws-sdk/client-dynamodb';
 import {
   CreateBucketCommand,
   PutBucketCorsCommand,
@@ -15,7 +23,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { CreateTopicCommand, type SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient, SetQueueAttributesCommand } from '@aws-sdk/client-sqs';
-import { IMAGES_TABLE_KEY, ORIGINALS_PREFIX } from '../src/contract';
+import { IMAGES_BY_USER_INDEX, IMAGES_TABLE_KEY, IMAGES_TTL_ATTRIBUTE, ORIGINALS_PREFIX, USAGE_TABLE_KEY } from '../src/contract';
 import { findUserPoolClientId, findUserPoolId } from './cognito-lookup';
 
 /**
@@ -132,20 +140,64 @@ export async function provisionBuckets(s3: S3Client, names: BucketSettings, uplo
   );
 }
 
-/** The images table, keyed by image id. */
-export async function provisionTable(dynamodb: DynamoDBClient, TableName: string): Promise<void> {
+async function describeTable(dynamodb: DynamoDBClient, TableName: string): Promise<TableDescription | undefined> {
   try {
-    await dynamodb.send(new DescribeTableCommand({ TableName }));
-    return;
+    return (await dynamodb.send(new DescribeTableCommand({ TableName }))).Table;
   } catch (error) {
     if ((error as { name?: string }).name !== 'ResourceNotFoundException') throw error;
+    return undefined;
   }
+}
+
+const byUserIndex = {
+  IndexName: IMAGES_BY_USER_INDEX.name,
+  KeySchema: [
+    { AttributeName: IMAGES_BY_USER_INDEX.partitionKey, KeyType: 'HASH' as const },
+    { AttributeName: IMAGES_BY_USER_INDEX.sortKey, KeyType: 'RANGE' as const },
+  ],
+  // A listing shows every field of an image.
+  Projection: { ProjectionType: 'ALL' as const },
+};
+const byUserAttributes = [
+  { AttributeName: IMAGES_BY_USER_INDEX.partitionKey, AttributeType: 'S' as const },
+  { AttributeName: IMAGES_BY_USER_INDEX.sortKey, AttributeType: 'S' as const },
+];
+
+/**
+ * The images table, keyed by image id, with the index that lists a user's images newest first
+ * (added to a table made before it existed) and its TTL attribute. DynamoDB Local accepts the TTL
+ * setting but never deletes an item: reads apply the deadline themselves.
+ */
+export async function provisionTable(dynamodb: DynamoDBClient, TableName: string): Promise<void> {
+  const existing = await describeTable(dynamodb, TableName);
+  if (!existing) {
+    await dynamodb.send(
+      new CreateTableCommand({
+        TableName,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [{ AttributeName: IMAGES_TABLE_KEY, AttributeType: 'S' }, ...byUserAttributes],
+        KeySchema: [{ AttributeName: IMAGES_TABLE_KEY, KeyType: 'HASH' }],
+        GlobalSecondaryIndexes: [byUserIndex],
+      }),
+    );
+    await waitUntilTableExists({ client: dynamodb, maxWaitTime: 60 }, { TableName });
+    await dynamodb.send(new UpdateTimeToLiveCommand({ TableName, TimeToLiveSpecification: { AttributeName: IMAGES_TTL_ATTRIBUTE, Enabled: true } }));
+  } else if (!(existing.GlobalSecondaryIndexes ?? []).some((index) => index.IndexName === IMAGES_BY_USER_INDEX.name)) {
+    await dynamodb.send(
+      new UpdateTableCommand({ TableName, AttributeDefinitions: byUserAttributes, GlobalSecondaryIndexUpdates: [{ Create: byUserIndex }] }),
+    );
+  }
+}
+
+/** The usage table: one item per user with the counters the quotas are enforced on. */
+export async function provisionUsageTable(dynamodb: DynamoDBClient, TableName: string): Promise<void> {
+  if (await describeTable(dynamodb, TableName)) return;
   await dynamodb.send(
     new CreateTableCommand({
       TableName,
       BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [{ AttributeName: IMAGES_TABLE_KEY, AttributeType: 'S' }],
-      KeySchema: [{ AttributeName: IMAGES_TABLE_KEY, KeyType: 'HASH' }],
+      AttributeDefinitions: [{ AttributeName: USAGE_TABLE_KEY, AttributeType: 'S' }],
+      KeySchema: [{ AttributeName: USAGE_TABLE_KEY, KeyType: 'HASH' }],
     }),
   );
   await waitUntilTableExists({ client: dynamodb, maxWaitTime: 60 }, { TableName });

@@ -14,10 +14,11 @@ import type { UploadLimits } from '../src/config/function-config';
 /** What provisioning writes to the stack file (README: "The stack file"). */
 export interface StackDescription {
   readonly region: string;
-  readonly endpoints: StackEndpoints & { readonly gateway: string; readonly uploads: string };
+  readonly endpoints: StackEndpoints & { readonly gateway: string; readonly uploads: string; readonly images: string; readonly openApi: string };
   readonly originalsBucket: string;
   readonly processedBucket: string;
   readonly imagesTable: string;
+  readonly usageTable: string;
   readonly uploadQueue: QueueDescription;
   readonly deadLetterQueue: QueueDescription;
   readonly observerQueue: QueueDescription;

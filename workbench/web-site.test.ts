@@ -49,6 +49,8 @@ async function start(options: { withStackFile?: boolean } = {}) {
   server = createHttpApi({
     authorize: async () => ({ sub: 'u' }),
     uploadFunction: { url: 'http://upload', invoke: async () => ({ kind: 'ok', payload: { statusCode: 201 } }) },
+    imagesFunction: { url: 'http://images', invoke: async () => ({ kind: 'ok', payload: { statusCode: 200 } }) },
+    openApiDocument: { openapi: '3.1.0' },
     corsAllowedOrigins: ['*'],
     logger: logs.logger,
     site: createWebSite({ root: join(folder, 'web'), stackFile, logger: logs.logger }),

@@ -52,6 +52,7 @@ export class ImagePipelineStack extends Stack {
       originals: this.storage.originals,
       processed: this.storage.processed,
       table: this.storage.table,
+      usageTable: this.storage.usageTable,
       queue: this.messaging.queue,
       deadLetterQueue: this.messaging.deadLetterQueue,
       topic: this.messaging.topic,
@@ -59,6 +60,8 @@ export class ImagePipelineStack extends Stack {
 
     this.api = new UploadApi(this, 'UploadApi', {
       uploadFunction: this.functions.upload.function,
+      imagesFunction: this.functions.imagesApi.function,
+      throttling: config.apiThrottling,
       allowedOrigins: config.uploadAllowedOrigins,
       selfSignUpEnabled: config.selfSignUpEnabled,
     });
@@ -66,6 +69,7 @@ export class ImagePipelineStack extends Stack {
     this.monitoring = new Monitoring(this, 'Monitoring', {
       functions: {
         upload: this.functions.upload,
+        imagesApi: this.functions.imagesApi,
         processor: this.functions.processor,
         deadLetter: this.functions.deadLetter,
         metrics: this.functions.metrics,
@@ -82,12 +86,14 @@ export class ImagePipelineStack extends Stack {
     // What a front end and an operator need (README "Outputs").
     const output = (outputId: string, value: string, description: string) => new CfnOutput(this, outputId, { value, description });
     output('Region', Aws.REGION, 'Region of the stack (Cognito, API, buckets)');
+    output('ApiUrl', this.api.apiUrl, 'The HTTP API (src/openapi.json): POST /uploads, GET /images, GET and DELETE /images/{imageId}');
     output('UploadsUrl', this.api.uploadsUrl, 'POST here with a Cognito access token to get an upload URL');
     output('UserPoolId', this.api.userPool.userPoolId, 'Cognito user pool id');
     output('UserPoolClientId', this.api.userPoolClient.userPoolClientId, 'Cognito app client id (public, no secret)');
     output('OriginalsBucketName', this.storage.originals.bucketName, 'Bucket of uploaded originals (user-uploads/)');
     output('ProcessedBucketName', this.storage.processed.bucketName, 'Bucket of renditions (processed/)');
     output('ImagesTableName', this.storage.table.tableName, 'DynamoDB table of image records');
+    output('UsageTableName', this.storage.usageTable.tableName, 'DynamoDB table of per-user quota usage');
     output('NotificationsTopicArn', this.messaging.topic.topicArn, 'SNS topic of processing outcomes');
     output('UploadQueueUrl', this.messaging.queue.queueUrl, 'SQS queue between S3 and the processor');
     output('DeadLetterQueueUrl', this.messaging.deadLetterQueue.queueUrl, 'Dead-letter queue (inspect, redrive)');

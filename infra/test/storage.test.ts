@@ -107,13 +107,51 @@ describe('buckets', () => {
 describe('images table', () => {
   const { stack, template, id } = synthesize();
 
-  it('is keyed by imageId only, on demand, with point-in-time recovery', () => {
+  it('is keyed by imageId, on demand, with point-in-time recovery and the expiresAt TTL attribute', () => {
     const table = template.findResources('AWS::DynamoDB::Table')[id(stack.storage.table)]!;
 
     expect(table.Properties.KeySchema).toEqual([{ AttributeName: 'imageId', KeyType: 'HASH' }]);
-    expect(table.Properties.AttributeDefinitions).toEqual([{ AttributeName: 'imageId', AttributeType: 'S' }]);
     expect(table.Properties.BillingMode).toBe('PAY_PER_REQUEST');
     expect(table.Properties.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
-    expect(table.Properties.GlobalSecondaryIndexes).toBeUndefined();
+    expect(table.Properties.TimeToLiveSpecification).toEqual({ AttributeName: 'expiresAt', Enabled: true });
+    expect(table.DeletionPolicy).toBe('Retain');
+  });
+
+  it('lists a user\'s images newest first through the byUserCreatedAt index, with every attribute', () => {
+    const table = template.findResources('AWS::DynamoDB::Table')[id(stack.storage.table)]!;
+
+    expect(table.Properties.GlobalSecondaryIndexes).toEqual([
+      {
+        IndexName: 'byUserCreatedAt',
+        KeySchema: [
+          { AttributeName: 'userId', KeyType: 'HASH' },
+          { AttributeName: 'createdAt', KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      },
+    ]);
+    expect(table.Properties.AttributeDefinitions).toEqual(
+      expect.arrayContaining([
+        { AttributeName: 'imageId', AttributeType: 'S' },
+        { AttributeName: 'userId', AttributeType: 'S' },
+        { AttributeName: 'createdAt', AttributeType: 'S' },
+      ]),
+    );
+  });
+});
+
+describe('usage table', () => {
+  const { stack, template, id } = synthesize();
+
+  it('is keyed by userId, on demand, with point-in-time recovery, and retained', () => {
+    const table = template.findResources('AWS::DynamoDB::Table')[id(stack.storage.usageTable)]!;
+
+    expect(table.Properties).toMatchObject({
+      KeySchema: [{ AttributeName: 'userId', KeyType: 'HASH' }],
+      AttributeDefinitions: [{ AttributeName: 'userId', AttributeType: 'S' }],
+      BillingMode: 'PAY_PER_REQUEST',
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+    });
+    expect(table.DeletionPolicy).toBe('Retain');
   });
 });

@@ -1,4 +1,6 @@
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
 import { arnOf, synthesize, TEST_ORIGINS } from './support/synth';
 
 describe('upload API', () => {
@@ -23,10 +25,42 @@ describe('upload API', () => {
     });
   });
 
-  it('has no other route: nothing reaches the function without a token', () => {
-    const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route')).map((route) => route.Properties.RouteKey);
+  it('deploys exactly the routes of the OpenAPI document (src/openapi.json), each behind the JWT authorizer', () => {
+    const document = JSON.parse(readFileSync(path.resolve(__dirname, '../../src/openapi.json'), 'utf8')) as { paths: Record<string, Record<string, unknown>> };
+    const documented = Object.entries(document.paths).flatMap(([route, item]) =>
+      Object.keys(item)
+        .filter((key) => ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'].includes(key))
+        .map((method) => `${method.toUpperCase()} ${route}`),
+    );
+    const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route')).map((route) => route.Properties);
 
-    expect(routes).toEqual(['POST /uploads']);
+    expect(routes.map((route) => route.RouteKey).sort()).toEqual(documented.sort());
+    expect(documented.sort()).toEqual(['DELETE /images/{imageId}', 'GET /images', 'GET /images/{imageId}', 'POST /uploads']);
+    for (const route of routes) expect(route.AuthorizationType).toBe('JWT');
+  });
+
+  it('sends the read side to images-api', () => {
+    const integrations = template.findResources('AWS::ApiGatewayV2::Integration');
+    const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route')).map((route) => route.Properties);
+    const functionOf = (routeKey: string) => {
+      const target = routes.find((route) => route.RouteKey === routeKey)!.Target['Fn::Join'][1][1].Ref as string;
+      return integrations[target]!.Properties.IntegrationUri;
+    };
+
+    for (const routeKey of ['GET /images', 'GET /images/{imageId}', 'DELETE /images/{imageId}']) {
+      expect(functionOf(routeKey)).toEqual(arnOf(id(stack.functions.imagesApi.function)));
+    }
+    expect(functionOf('POST /uploads')).toEqual(arnOf(id(stack.functions.upload.function)));
+  });
+
+  it('throttles the stage: 50 requests per second, bursts of 100, by default; both from context', () => {
+    const custom = synthesize({ uploadAllowedOrigins: TEST_ORIGINS.join(','), apiThrottlingRateLimit: '5', apiThrottlingBurstLimit: '10' });
+
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: '$default',
+      DefaultRouteSettings: { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 },
+    });
+    custom.template.hasResourceProperties('AWS::ApiGatewayV2::Stage', { DefaultRouteSettings: { ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 } });
   });
 
   it('invokes generate-upload-url with the payload format 2.0 event', () => {
@@ -42,7 +76,7 @@ describe('upload API', () => {
       ProtocolType: 'HTTP',
       CorsConfiguration: {
         AllowOrigins: TEST_ORIGINS,
-        AllowMethods: ['POST'],
+        AllowMethods: ['GET', 'POST', 'DELETE'],
         AllowHeaders: ['authorization', 'content-type'],
         MaxAge: 3600,
       },

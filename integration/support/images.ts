@@ -45,6 +45,7 @@ export const IMAGE_TAG = process.env.IMAGE_TAG || 'dev';
 /** Built from images/<name>/Dockerfile by docker compose (see docker-compose.yml). */
 export const FUNCTION_IMAGES = {
   uploadUrl: `imgproc/generate-upload-url:${IMAGE_TAG}`,
+  imagesApi: `imgproc/images-api:${IMAGE_TAG}`,
   processor: `imgproc/image-processor:${IMAGE_TAG}`,
   metrics: `imgproc/s3-metrics:${IMAGE_TAG}`,
 } as const;

@@ -51,6 +51,8 @@ export function notificationFor(record: ImageRecord): ImageNotification | undefi
         ...(record.failureMessage !== undefined ? { message: record.failureMessage } : {}),
       };
     case 'PENDING':
+    case 'EXPIRED':
+    case 'DELETED':
       return undefined;
   }
 }

@@ -15,7 +15,7 @@ export interface paths {
         put?: never;
         /**
          * Reserve an image and get a presigned S3 PUT URL for it
-         * @description Reserves a new image (status PENDING) in the caller's own folder and returns a presigned PUT URL, valid `expires_in` seconds, bound to the declared type and size. PUT the file to `upload_url` with exactly `headers`. Per-user quotas apply (reservations pending at once, images stored, bytes stored).
+         * @description Reserves a new image (status PENDING) in the caller's own folder and returns a presigned PUT URL, valid `expires_in` seconds, bound to the declared type and size. PUT the file to `upload_url` with exactly `headers`. Per-user quotas apply, enforced atomically: reservations pending at once (default 20: 429 with Retry-After; a reservation ends when its upload is processed, or when it expires unused), images stored (default 10,000) and bytes stored (default 5 GiB, counting each original's declared size): 403 QUOTA_EXCEEDED until the user deletes images. A reserved, DONE or FAILED image counts; a REJECTED, EXPIRED or deleted one does not.
          */
         post: operations["createUpload"];
         delete?: never;
@@ -31,7 +31,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The caller's images, newest first */
+        /**
+         * The caller's images, newest first
+         * @description A page holds at most `limit` images; with a `status` filter it may hold fewer and still have a `nextCursor`. Follow `nextCursor` until it is absent. Unknown query parameters are refused (400).
+         */
         get: operations["listImages"];
         put?: never;
         post?: never;
@@ -56,7 +59,7 @@ export interface paths {
         post?: never;
         /**
          * Delete the image: its original, every rendition and its record
-         * @description Also for a PENDING image, whose upload URL then leads nowhere. A message still queued for the image never brings anything back. Deleting an image that is already gone answers 404.
+         * @description Also for a PENDING image, whose upload URL then leads nowhere (an upload that still arrives is never processed). A message still queued for the image never brings anything back. The image's share of the quotas is given back at once. Deleting an image that is already gone answers 404. Renditions a client already fetched may stay in its own cache (they are served `immutable`).
          */
         delete: operations["deleteImage"];
         options?: never;
@@ -71,7 +74,7 @@ export interface components {
         /** Format: uuid */
         ImageId: string;
         /**
-         * @description PENDING: URL issued, waiting for the upload or the processor. DONE: renditions ready. REJECTED: the file is not an acceptable image (see `rejection`). FAILED: processing kept failing; an operator can retry it. EXPIRED: no upload arrived while the URL was valid.
+         * @description PENDING: URL issued, waiting for the upload or the processor. DONE: renditions ready. REJECTED: the file is not an acceptable image (see `rejection`). FAILED: processing kept failing; an operator can retry it. EXPIRED: no upload arrived in time (the URL's lifetime plus a margin, 20 minutes by default).
          * @enum {string}
          */
         ImageStatus: "PENDING" | "DONE" | "REJECTED" | "FAILED" | "EXPIRED";
@@ -109,7 +112,7 @@ export interface components {
             bytes: number;
             /**
              * Format: uri
-             * @description Short-lived presigned GET URL (see `urlsExpireAt`).
+             * @description Short-lived presigned GET URL (see `urlsExpireAt`; 15 minutes by default). The object is served with its content type and `Cache-Control: private, max-age=31536000, immutable`.
              */
             url: string;
         };
@@ -130,27 +133,31 @@ export interface components {
             contentType?: string;
             /** Format: date-time */
             createdAt: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When it became DONE, REJECTED or FAILED.
+             */
             processedAt?: string;
-            /** @description Of the original, after EXIF orientation. */
+            /** @description Of the original, after EXIF orientation. Only when DONE. */
             width?: number;
             height?: number;
-            /** @description The original's real format, from its bytes. */
+            /** @description The original's real format, from its bytes. Only when DONE. */
             format?: string;
-            /** @description Size of the original. */
+            /** @description Size of the original (as declared at POST /uploads until it is processed). */
             bytes?: number;
+            /** @description Only when REJECTED. */
             rejection?: components["schemas"]["Rejection"];
-            /** @description Only when DONE, smallest first; the first is the thumbnail. */
+            /** @description Only when DONE. The first is the thumbnail (JPEG, within 256 px by default), then the configured renditions. */
             renditions?: components["schemas"]["Rendition"][];
             /**
              * Format: date-time
-             * @description When the rendition URLs stop working.
+             * @description When the rendition URLs stop working. Only when DONE.
              */
             urlsExpireAt?: string;
         };
         ImagePage: {
             items: components["schemas"]["Image"][];
-            /** @description Absent on the last page. */
+            /** @description Pass as `cursor` for the next page. Absent on the last page. */
             nextCursor?: string;
         };
         Error: {
@@ -181,7 +188,7 @@ export interface components {
                 "application/json": components["schemas"]["GatewayError"] | components["schemas"]["Error"];
             };
         };
-        /** @description The request is malformed; every problem is listed in `message`. */
+        /** @description The request is malformed (a body, an image id that is not a lowercase UUID, a query parameter, a cursor); every problem is listed in `message`. */
         InvalidRequest: {
             headers: {
                 [name: string]: unknown;
@@ -226,14 +233,14 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
-        /** @description Too many uploads pending at once for this user; try again after `Retry-After` seconds. */
+        /** @description Too many uploads pending at once for this user (`error.quota.name` pendingUploads); try again after `Retry-After` seconds. The deployed API also answers 429 `{"message":"Too Many Requests"}` itself when its stage throttling is exceeded. */
         TooManyRequests: {
             headers: {
                 "Retry-After"?: number;
                 [name: string]: unknown;
             };
             content: {
-                "application/json": components["schemas"]["Error"];
+                "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayError"];
             };
         };
         /** @description A storage service is busy; try again after `Retry-After` seconds. */
@@ -258,7 +265,10 @@ export interface components {
     };
     parameters: never;
     requestBodies: never;
-    headers: never;
+    headers: {
+        /** @description Never cached. */
+        NoStore: "no-store";
+    };
     pathItems: never;
 }
 export type $defs = Record<string, never>;
@@ -300,9 +310,9 @@ export interface operations {
             query?: {
                 /** @description Page size, 1 to 100 (default 20). */
                 limit?: number;
-                /** @description `nextCursor` of the previous page, as it was returned. Opaque and tamper-proof: a cursor of another user, or altered, is refused with 400. */
+                /** @description `nextCursor` of the previous page, as it was returned, with the same `status`. Opaque and tamper-proof (HMAC-signed, bound to the user and the filter): a cursor of another user, for another filter, or altered, is refused with 400. */
                 cursor?: string;
-                /** @description Only images in this status. */
+                /** @description Only images in this status, as this API shows it (EXPIRED includes PENDING reservations past their deadline). */
                 status?: components["schemas"]["ImageStatus"];
             };
             header?: never;
@@ -314,6 +324,7 @@ export interface operations {
             /** @description One page of images. */
             200: {
                 headers: {
+                    "Cache-Control": components["headers"]["NoStore"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -337,9 +348,10 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The image. `Cache-Control: no-store` while PENDING, `private, max-age=60` once final. */
+            /** @description The image. Poll it until `status` is no longer PENDING (a few seconds after the upload). */
             200: {
                 headers: {
+                    "Cache-Control": components["headers"]["NoStore"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -364,9 +376,10 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Deleted. */
+            /** @description Deleted: the original, every rendition and the record. */
             204: {
                 headers: {
+                    "Cache-Control": components["headers"]["NoStore"];
                     [name: string]: unknown;
                 };
                 content?: never;
