@@ -2,8 +2,9 @@ import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { InitiateAuthCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { join } from 'node:path';
 import type { Locator, Page } from 'playwright-core';
+import { stackClients } from '../workbench/aws-clients';
 import { loadDemoConfig } from '../workbench/config';
-import type { StackDescription } from '../workbench/stack-client';
+import { readStackFile, signIn, type StackDescription } from '../workbench/stack-client';
 import { formatBytes } from '../web/src/format';
 import { ARTIFACTS_DIR, launchChromium, type RunningBrowser } from './support/browser';
 import { type ComposeStack, startComposeStack } from './support/compose-stack';
@@ -14,6 +15,9 @@ import { logoWithTransparency, portraitPhotoWithOrientation6 } from './support/w
  * the whole local stack from docker-compose.yml, as a person uses it: sign in, upload three files
  * at once, watch them finish, open one, delete one, be refused a file that is too large, sign out.
  * Screenshots go to .local/artifacts/web/.
+ *
+ * BROWSER_SUITE_STACK_FILE=.local/stack.json runs it against a stack that is already up (npm run
+ * stack:up) instead of starting one: quicker while working on the page.
  */
 
 /** Small, so the file refused in the browser is small too; config.json tells the page. */
@@ -21,6 +25,9 @@ const MAX_UPLOAD_BYTES = 2 * 1024 * 1024;
 const PROCESSING_DEADLINE_MS = 90_000;
 
 let running: ComposeStack | undefined;
+let clients: ComposeStack['clients'];
+let accessToken: string;
+let maxUploadBytes: number;
 let browser: RunningBrowser | undefined;
 let stack: StackDescription;
 let page: Page;
@@ -38,8 +45,16 @@ beforeAll(async () => {
     // Bytes of a web page under an image's name: the browser believes the name, the processor reads the bytes.
     { name: 'invoice.png', mimeType: 'image/png', buffer: Buffer.from('<!doctype html><html><body><h1>Invoice 2026-117</h1></body></html>') },
   );
-  running = await startComposeStack({ MAX_UPLOAD_BYTES: String(MAX_UPLOAD_BYTES) });
-  stack = running.stack;
+  const existing = process.env.BROWSER_SUITE_STACK_FILE;
+  if (existing) {
+    stack = readStackFile(existing);
+    clients = stackClients(stack.endpoints);
+    ({ accessToken } = await signIn(clients.cognito, stack.userPoolClientId, demo.username, demo.password));
+  } else {
+    running = await startComposeStack({ MAX_UPLOAD_BYTES: String(MAX_UPLOAD_BYTES) });
+    ({ stack, clients, accessToken } = running);
+  }
+  maxUploadBytes = stack.uploadLimits.maxUploadBytes;
   browser = await launchChromium();
   page = browser.page;
   page.on('request', (request) => requests.push({ method: request.method(), url: request.url() }));
@@ -55,7 +70,7 @@ const screenshot = (name: string, target: Page | Locator = page) => target.scree
 const uploadRow = (name: string) => page.locator('li.upload').filter({ has: page.locator('.file-name', { hasText: new RegExp(`^${name.replace('.', '\\.')}$`) }) });
 const tile = (name: string) => page.locator(`.gallery li[data-image-id="${imageIds.get(name)}"] button`);
 const activeElementText = () => page.evaluate(() => document.activeElement?.textContent?.trim() ?? document.activeElement?.id);
-const countRecords = async () => (await running!.clients.dynamoDb.send(new ScanCommand({ TableName: stack.imagesTable, Select: 'COUNT' }))).Count ?? 0;
+const countRecords = async () => (await clients.dynamoDb.send(new ScanCommand({ TableName: stack.imagesTable, Select: 'COUNT' }))).Count ?? 0;
 
 /** Every image of these rows loaded and painted: decoded with a real size, not a broken icon. */
 async function loadedImages(selector: string): Promise<{ alt: string; width: number; height: number }[]> {
@@ -176,7 +191,7 @@ describe('the web app in a real browser', () => {
     await page.locator(`.gallery li[data-image-id="${logoId}"]`).waitFor({ state: 'detached' });
     await page.getByTestId('announcer').filter({ hasText: 'logo.png was deleted.' }).waitFor({ state: 'attached' });
     // The API agrees: the image is gone.
-    const gone = await fetch(`${stack.endpoints.gateway}/images/${logoId}`, { headers: { Authorization: `Bearer ${running!.accessToken}` } });
+    const gone = await fetch(`${stack.endpoints.gateway}/images/${logoId}`, { headers: { Authorization: `Bearer ${accessToken}` } });
     expect(gone.status).toBe(404);
 
     await page.reload();
@@ -193,14 +208,15 @@ describe('the web app in a real browser', () => {
   it('refuses a file over the size limit in the browser, before any request', async () => {
     const recordsBefore = await countRecords();
     const sent = requests.length;
-    const huge = { name: 'huge.jpg', mimeType: 'image/jpeg', buffer: Buffer.alloc(MAX_UPLOAD_BYTES + 1, 0xff) };
+    const huge = { name: 'huge.jpg', mimeType: 'image/jpeg', buffer: Buffer.alloc(maxUploadBytes + 1, 0xff) };
 
     await page.locator('#file-input').setInputFiles([huge]);
 
     await uploadRow('huge.jpg').waitFor();
     expect(await uploadRow('huge.jpg').getAttribute('data-phase')).toBe('refused');
+    const bytes = (count: number) => `${count.toLocaleString('en-US')} bytes`;
     expect(await uploadRow('huge.jpg').locator('.upload-status').textContent()).toBe(
-      'Not uploaded: This file is 2,097,153 bytes; files up to 2,097,152 bytes (2 MB) are accepted.',
+      `Not uploaded: This file is ${bytes(maxUploadBytes + 1)}; files up to ${bytes(maxUploadBytes)} (${formatBytes(maxUploadBytes)}) are accepted.`,
     );
     expect(await uploadRow('huge.jpg').locator('progress').count()).toBe(0);
     // A request the page makes now is logged after anything the choice of file could have started.
@@ -247,7 +263,7 @@ describe('the web app in a real browser', () => {
     await page.getByText('You have signed out.').waitFor();
     expect(await page.evaluate(() => sessionStorage.getItem('imgproc.session'))).toBeNull();
     await expect(
-      running!.clients.cognito.send(new InitiateAuthCommand({ AuthFlow: 'REFRESH_TOKEN_AUTH', ClientId: stack.userPoolClientId, AuthParameters: { REFRESH_TOKEN: refreshToken } })),
+      clients.cognito.send(new InitiateAuthCommand({ AuthFlow: 'REFRESH_TOKEN_AUTH', ClientId: stack.userPoolClientId, AuthParameters: { REFRESH_TOKEN: refreshToken } })),
     ).rejects.toMatchObject({ name: 'NotAuthorizedException' });
     await page.reload();
     await page.getByRole('button', { name: 'Sign in' }).waitFor();

@@ -150,7 +150,9 @@ async function main(): Promise<void> {
     say(`  CloudWatch CustomS3 ${bucket}: NumberOfObjects=${count?.value}, BucketSizeBytes=${size?.value}`);
   }
   say('');
-  say(`done in ${((Date.now() - started) / 1000).toFixed(1)} s. Stop the stack with: npm run stack:down`);
+  say(`done in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
+  say(`The web app: open ${stack.endpoints.gateway}/ and sign in as "${config.username}" (the password is DEMO_PASSWORD in .env, else .env.example).`);
+  say('Stop the stack with: npm run stack:down');
 }
 
 if (require.main === module) {

@@ -78,8 +78,8 @@ export class GalleryView {
       'button',
       { type: 'button', class: `tile${thumbnail ? '' : ' tile-status'}`, 'data-status': image.status },
       thumbnail
-        ? h('img', { src: thumbnail.url, alt: name, width: thumbnail.width, height: thumbnail.height, loading: 'lazy', decoding: 'async' })
-        : h('span', { class: 'placeholder', 'aria-hidden': 'true' }, image.status === 'PENDING' ? '…' : '!'),
+        ? h('span', { class: 'thumb' }, h('img', { src: thumbnail.url, alt: name, width: thumbnail.width, height: thumbnail.height, loading: 'lazy', decoding: 'async' }))
+        : h('span', { class: 'thumb placeholder', 'aria-hidden': 'true' }, image.status === 'PENDING' ? '…' : '!'),
       h('span', { class: 'tile-name', 'aria-hidden': thumbnail ? 'true' : undefined }, name),
       thumbnail ? undefined : h('span', { class: 'tile-note' }, statusMessage(image, this.options.limits)),
     );

@@ -21,7 +21,7 @@ export function signInView(options: SignInViewOptions): HTMLElement {
     { class: 'sign-in-form', 'aria-labelledby': 'sign-in-heading', novalidate: true },
     h('h2', { id: 'sign-in-heading' }, 'Sign in'),
     options.notice ? h('p', { class: 'notice', role: 'status' }, options.notice) : undefined,
-    h('div', { class: 'field' }, h('label', { for: 'username' }, 'Username'), username),
+    h('div', { class: 'field' }, h('label', { for: 'username' }, 'Username or e-mail'), username),
     h('div', { class: 'field' }, h('label', { for: 'password' }, 'Password'), password),
     error,
     submit,
