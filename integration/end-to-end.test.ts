@@ -1,13 +1,20 @@
-import { ScanCommand } from '@aws-sdk/client-dynamodb';
-import { HeadObjectCommand } from '@aws-sdk/client-s3';
-import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { AdminCreateUserCommand, AdminSetUserPasswordCommand } from '@aws-sdk/client-cognito-identity-provider';
+import { GetItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { HeadObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { GetQueueAttributesCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import sharp from 'sharp';
+import { RENDITION_CACHE_CONTROL } from '../src/contract';
+import { createdEventBody } from '../src/domain/storage-event';
+import { contractFetch, expectToMatchContract } from '../src/test-support/openapi-contract';
 import { decodeJwt, generateRsaKey, signJwt } from '../src/test-support/jwt';
 import {
   getImage,
   latestBucketMetric,
   pollUntil,
   putObject,
-  requestUpload,
+  requestUpload as requestUploadUnchecked,
+  signIn,
   type StackDescription,
   takeNotifications,
   type UploadGrant,
@@ -21,8 +28,19 @@ let clients: ComposeStack['clients'];
 let accessToken: string;
 let idToken: string;
 
+/** POST /uploads, with the answer checked against src/openapi.json. */
+async function requestUpload(uploadsUrl: string, token: string | undefined, body: unknown) {
+  const response = await requestUploadUnchecked(uploadsUrl, token, body);
+  await expectToMatchContract({ method: 'POST', path: '/uploads', status: response.status, headers: Object.fromEntries(response.headers.entries()), body: response.body });
+  return response;
+}
+
+const MIB = 1024 * 1024;
+/** The stored-bytes quota of this stack, small enough for a race to reach it. */
+const MAX_BYTES_PER_USER = 100 * MIB;
+
 beforeAll(async () => {
-  running = await startComposeStack({ METRICS_SCHEDULE_SECONDS: '3' });
+  running = await startComposeStack({ METRICS_SCHEDULE_SECONDS: '3', MAX_BYTES_PER_USER: String(MAX_BYTES_PER_USER) });
   ({ stack, clients, accessToken, idToken } = running);
 });
 
@@ -137,5 +155,174 @@ describe('the local stack, end to end, as a user', () => {
     const response = await requestUpload(stack.endpoints.uploads, idToken, { contentType: 'image/png', contentLength: 10 });
 
     expect(response.status).toBe(401);
+  });
+});
+
+describe('the read side, end to end, as users', () => {
+  const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
+  const api = (path: string) => `${stack.endpoints.gateway}${path}`;
+
+  /** A user of the local pool, signed in. */
+  async function newUser(username: string): Promise<string> {
+    const password = 'Other-passw0rd!';
+    await clients.cognito.send(new AdminCreateUserCommand({ UserPoolId: stack.userPoolId, Username: username, MessageAction: 'SUPPRESS', TemporaryPassword: password }));
+    await clients.cognito.send(new AdminSetUserPasswordCommand({ UserPoolId: stack.userPoolId, Username: username, Password: password, Permanent: true }));
+    return (await signIn(clients.cognito, stack.userPoolClientId, username, password)).accessToken;
+  }
+
+  const exists = async (bucket: string, key: string) =>
+    clients.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key })).then(
+      () => true,
+      (error: { name?: string }) => {
+        if (error.name === 'NotFound') return false;
+        throw error;
+      },
+    );
+
+  const queueDrained = async () =>
+    pollUntil(
+      async () => {
+        const { Attributes = {} } = await clients.sqs.send(
+          new GetQueueAttributesCommand({ QueueUrl: stack.uploadQueue.url, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }),
+        );
+        return Number(Attributes.ApproximateNumberOfMessages) + Number(Attributes.ApproximateNumberOfMessagesNotVisible) === 0 ? true : undefined;
+      },
+      { timeoutMs: 60_000, failure: () => 'the upload queue still holds messages after 60 s' },
+    );
+
+  async function upload(token: string, bytes: Buffer, contentType: string): Promise<UploadGrant> {
+    const response = await requestUpload(stack.endpoints.uploads, token, { contentType, contentLength: bytes.length, fileName: 'read-side.jpg' });
+    expect(response.status).toBe(201);
+    const grant = response.body as UploadGrant;
+    expect((await putObject(grant.upload_url, grant.headers, bytes)).status).toBe(200);
+    return grant;
+  }
+
+  let otherToken: string;
+  beforeAll(async () => {
+    otherToken = await newUser('other-user');
+  });
+
+  it('polls an upload to DONE, fetches each rendition, lists it; another user gets 404; DELETE removes everything and a redelivered event re-creates nothing', async () => {
+    // Arrange: an upload, polled through the API until processed.
+    const grant = await upload(accessToken, await images.orientation6Jpeg(), 'image/jpeg');
+    const image = await pollUntil(
+      async () => {
+        const { status, body } = await contractFetch(api(`/images/${grant.image_id}`), { headers: bearer(accessToken) });
+        expect(status).toBe(200);
+        const current = body as { status: string };
+        return current.status === 'PENDING' ? undefined : (body as { status: string; renditions: { url: string; width: number; height: number; format: string }[] });
+      },
+      { timeoutMs: 60_000, failure: () => `GET /images/${grant.image_id} did not leave PENDING within 60 s` },
+    );
+    expect(image).toMatchObject({ status: 'DONE', width: 20, height: 40, format: 'jpeg', fileName: 'read-side.jpg' });
+
+    // Each rendition through its presigned URL: the right type, dimensions and caching.
+    expect(image.renditions.map((rendition) => rendition.format)).toEqual(['jpeg', 'webp']);
+    for (const rendition of image.renditions) {
+      const fetched = await fetch(rendition.url);
+      expect(fetched.status).toBe(200);
+      expect(fetched.headers.get('content-type')).toBe(`image/${rendition.format}`);
+      expect(fetched.headers.get('cache-control')).toBe(RENDITION_CACHE_CONTROL);
+      const metadata = await sharp(Buffer.from(await fetched.arrayBuffer())).metadata();
+      expect([metadata.format, metadata.width, metadata.height]).toEqual([rendition.format, rendition.width, rendition.height]);
+    }
+
+    // The list shows it, newest first.
+    const list = await contractFetch(api('/images?limit=5'), { headers: bearer(accessToken) });
+    expect((list.body as { items: { imageId: string }[] }).items[0]?.imageId).toBe(grant.image_id);
+
+    // Another user: the same 404 as for an unknown image, on GET and DELETE, and nothing changes.
+    const othersGet = await contractFetch(api(`/images/${grant.image_id}`), { headers: bearer(otherToken) });
+    const othersDelete = await contractFetch(api(`/images/${grant.image_id}`), { method: 'DELETE', headers: bearer(otherToken) });
+    const unknown = await contractFetch(api('/images/00000000-0000-4000-8000-000000000000'), { headers: bearer(otherToken) });
+    expect([othersGet.status, othersDelete.status, unknown.status]).toEqual([404, 404, 404]);
+    expect(othersGet.body).toEqual(unknown.body);
+    expect((await contractFetch(api('/images'), { headers: bearer(otherToken) })).body).toEqual({ items: [] });
+    expect((await getImage(clients.dynamoDb, stack.imagesTable, grant.image_id))?.status).toBe('DONE');
+
+    // Act: the owner deletes it.
+    const deleted = await contractFetch(api(`/images/${grant.image_id}`), { method: 'DELETE', headers: bearer(accessToken) });
+
+    // Assert: the original, every rendition and the record are gone; a second DELETE is 404.
+    expect(deleted.status).toBe(204);
+    expect(await exists(stack.originalsBucket, grant.file_path)).toBe(false);
+    const { Contents = [] } = await clients.s3.send(new ListObjectsV2Command({ Bucket: stack.processedBucket, Prefix: `processed/${grant.image_id}` }));
+    expect(Contents).toEqual([]);
+    expect(await getImage(clients.dynamoDb, stack.imagesTable, grant.image_id)).toBeUndefined();
+    expect((await contractFetch(api(`/images/${grant.image_id}`), { headers: bearer(accessToken) })).status).toBe(404);
+    expect((await contractFetch(api(`/images/${grant.image_id}`), { method: 'DELETE', headers: bearer(accessToken) })).status).toBe(404);
+
+    // A redelivered S3 event for the deleted image brings nothing back.
+    await clients.sqs.send(
+      new SendMessageCommand({ QueueUrl: stack.uploadQueue.url, MessageBody: createdEventBody({ bucketName: stack.originalsBucket, key: grant.file_path, region: stack.region, at: new Date() }) }),
+    );
+    await queueDrained();
+    expect(await getImage(clients.dynamoDb, stack.imagesTable, grant.image_id)).toBeUndefined();
+    const after = await clients.s3.send(new ListObjectsV2Command({ Bucket: stack.processedBucket, Prefix: `processed/${grant.image_id}` }));
+    expect(after.Contents ?? []).toEqual([]);
+  });
+
+  it('deletes a PENDING image: its upload URL then leads nowhere', async () => {
+    const photo = await images.png(64, 48);
+    const response = await requestUpload(stack.endpoints.uploads, otherToken, { contentType: 'image/png', contentLength: photo.length });
+    const grant = response.body as UploadGrant;
+
+    const deleted = await contractFetch(api(`/images/${grant.image_id}`), { method: 'DELETE', headers: bearer(otherToken) });
+    // The URL is still signed, so S3 takes the bytes; nothing may come of them.
+    const put = await putObject(grant.upload_url, grant.headers, photo);
+
+    expect(deleted.status).toBe(204);
+    expect(put.status).toBe(200);
+    await queueDrained();
+    await pollUntil(async () => ((await exists(stack.originalsBucket, grant.file_path)) ? undefined : true), {
+      timeoutMs: 30_000,
+      failure: () => `the original uploaded after its image was deleted is still in s3://${stack.originalsBucket}/${grant.file_path}`,
+    });
+    expect(await getImage(clients.dynamoDb, stack.imagesTable, grant.image_id)).toBeUndefined();
+    expect((await contractFetch(api(`/images/${grant.image_id}`), { headers: bearer(otherToken) })).status).toBe(404);
+  });
+
+  async function race(token: string, contentLength: number) {
+    const responses = await Promise.all(
+      Array.from({ length: 50 }, () => requestUpload(stack.endpoints.uploads, token, { contentType: 'image/jpeg', contentLength })),
+    );
+    return responses;
+  }
+
+  const usageOf = async (token: string) => {
+    const { Item } = await clients.dynamoDb.send(
+      new GetItemCommand({ TableName: stack.usageTable, Key: { userId: { S: decodeJwt(token).sub as string } }, ConsistentRead: true }),
+    );
+    return Item ? unmarshall(Item) : undefined;
+  };
+
+  it('never lets 50 parallel requests of one user exceed the pending reservations: exactly 20 pass, the rest get 429 with Retry-After', async () => {
+    const token = await newUser('quota-pending');
+
+    const responses = await race(token, 1024);
+
+    const statuses = responses.map((response) => response.status);
+    expect(statuses.filter((status) => status === 201)).toHaveLength(20);
+    expect(statuses.filter((status) => status === 429)).toHaveLength(30);
+    for (const refused of responses.filter((response) => response.status === 429)) {
+      expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+      expect(refused.body).toMatchObject({ error: { code: 'TOO_MANY_REQUESTS', quota: { name: 'pendingUploads', limit: 20 } } });
+    }
+    expect(await usageOf(token)).toMatchObject({ pendingCount: 20, imageCount: 20, byteCount: 20 * 1024 });
+  });
+
+  it('never lets 50 parallel requests of one user exceed the bytes stored: exactly what fits passes, the rest get 403 QUOTA_EXCEEDED', async () => {
+    const token = await newUser('quota-bytes');
+    const contentLength = 6 * MIB;
+
+    const responses = await race(token, contentLength);
+
+    const fits = Math.floor(MAX_BYTES_PER_USER / contentLength);
+    const statuses = responses.map((response) => response.status);
+    expect(statuses.filter((status) => status === 201)).toHaveLength(fits);
+    expect(statuses.filter((status) => status === 403)).toHaveLength(50 - fits);
+    expect(responses.find((response) => response.status === 403)?.body).toMatchObject({ error: { code: 'QUOTA_EXCEEDED', quota: { name: 'storedBytes', limit: MAX_BYTES_PER_USER } } });
+    expect(await usageOf(token)).toMatchObject({ imageCount: fits, byteCount: fits * contentLength });
   });
 });

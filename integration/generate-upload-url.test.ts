@@ -1,4 +1,6 @@
 import { request } from 'node:http';
+import { GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { CreateBucketCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { getImage, putObject, type UploadGrant } from '../workbench/stack-client';
 import { provisionTable, provisionUsageTable } from '../workbench/provisioning';
@@ -17,6 +19,7 @@ const claims = { sub: USER, token_use: 'access', client_id: 'client-1' };
 let backends: Backends;
 let uploadFunction: RunningFunction;
 let shortLivedUploadFunction: RunningFunction;
+let quotaEnvironment: Record<string, string>;
 
 beforeAll(async () => {
   backends = await startBackends();
@@ -32,6 +35,7 @@ beforeAll(async () => {
     S3_PUBLIC_ENDPOINT: backends.endpoints.s3,
     MAX_UPLOAD_BYTES: '100000',
   };
+  quotaEnvironment = environment;
   [uploadFunction, shortLivedUploadFunction] = await Promise.all([
     startFunction(FUNCTION_IMAGES.uploadUrl, backends.network, environment),
     startFunction(FUNCTION_IMAGES.uploadUrl, backends.network, { ...environment, UPLOAD_URL_EXPIRES_IN_SECONDS: '1' }),
@@ -155,6 +159,30 @@ describe('generate-upload-url, in its container against LocalStack with S3 signa
     expect(first.status).toBe(200);
     expect(replay.status).toBe(412);
     recordTrial({ area: 'Presign abuse', trial: 'the same URL used twice', runs: 1, outcome: `first PUT ${first.status}, replay refused ${replay.status} (If-None-Match: *)` });
+  });
+
+  it('never lets 50 parallel requests of one user, spread over 4 function instances, exceed the pending quota', async () => {
+    // Four execution environments at once, as Lambda scales out: the limit must hold in DynamoDB,
+    // not in any one instance. (Through docker-compose the gateway serializes one emulator's
+    // invocations; this is where they really race.)
+    const instances = await Promise.all(
+      Array.from({ length: 4 }, () => startFunction(FUNCTION_IMAGES.uploadUrl, backends.network, { ...quotaEnvironment, MAX_PENDING_UPLOADS_PER_USER: '7' })),
+    );
+    try {
+      const racer = { sub: '9f8e7d6c-5b4a-4321-8fed-cba987654321', token_use: 'access', client_id: 'client-1' };
+
+      const results = await Promise.all(
+        Array.from({ length: 50 }, (_, i) => requestGrant(instances[i % instances.length]!, { contentType: 'image/png', contentLength: 100 }, racer)),
+      );
+
+      const statuses = results.map((result) => result.statusCode);
+      expect(statuses.filter((status) => status === 201)).toHaveLength(7);
+      expect(statuses.filter((status) => status === 429)).toHaveLength(43);
+      const usage = await backends.clients.dynamoDb.send(new GetItemCommand({ TableName: USAGE_TABLE, Key: { userId: { S: racer.sub } }, ConsistentRead: true }));
+      expect(unmarshall(usage.Item!)).toMatchObject({ pendingCount: 7, imageCount: 7, byteCount: 700 });
+    } finally {
+      await Promise.allSettled(instances.map((instance) => instance.stop()));
+    }
   });
 
   it.each([

@@ -150,7 +150,23 @@ async function main(): Promise<void> {
     say(`  CloudWatch CustomS3 ${bucket}: NumberOfObjects=${count?.value}, BucketSizeBytes=${size?.value}`);
   }
   say('');
-  say(`done in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
+  say('listing your images through the API (GET /images) and downloading a rendition through its URL');
+  const list = await fetch(`${stack.endpoints.images}?limit=10`, { headers: { Authorization: `Bearer ${accessToken}` } });
+  if (list.status !== 200) throw new Error(`GET /images answered ${list.status}: ${await list.text()}`);
+  const page = (await list.json()) as { items: { imageId: string; status: string; fileName?: string; renditions?: { url: string; width: number; height: number; format: string }[] }[] };
+  for (const item of page.items) say(`  ${item.imageId} ${item.status.padEnd(8)} ${item.fileName ?? ''}`);
+  const rendition = page.items.find((item) => item.status === 'DONE')?.renditions?.at(-1);
+  if (!rendition) throw new Error('GET /images listed no DONE image with renditions.');
+  const download = await fetch(rendition.url);
+  if (download.status !== 200) throw new Error(`GET of a rendition URL answered ${download.status}`);
+  const bytes = Buffer.from(await download.arrayBuffer());
+  const metadata = await sharp(bytes).metadata();
+  say(
+    `  downloaded a ${rendition.width}×${rendition.height} ${rendition.format} rendition: ${bytes.length} bytes, ` +
+      `${download.headers.get('content-type')}, ${metadata.width}×${metadata.height}, Cache-Control "${download.headers.get('cache-control')}"`,
+  );
+  say('');
+  say(`done in ${((Date.now() - started) / 1000).toFixed(1)} s. The API is described at ${stack.endpoints.openApi}.`);
   say(`The web app: open ${stack.endpoints.gateway}/ and sign in as "${config.username}" (the password is DEMO_PASSWORD in .env, else .env.example).`);
   say('Stop the stack with: npm run stack:down');
 }

@@ -186,6 +186,14 @@ export async function provisionTable(dynamodb: DynamoDBClient, TableName: string
     await dynamodb.send(
       new UpdateTableCommand({ TableName, AttributeDefinitions: byUserAttributes, GlobalSecondaryIndexUpdates: [{ Create: byUserIndex }] }),
     );
+    // Queries fail until the new index is ACTIVE: nothing may use the table before.
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const index = (await describeTable(dynamodb, TableName))?.GlobalSecondaryIndexes?.find((each) => each.IndexName === IMAGES_BY_USER_INDEX.name);
+      if (index?.IndexStatus === 'ACTIVE') return;
+      if (Date.now() > deadline) throw new Error(`The index ${IMAGES_BY_USER_INDEX.name} of ${TableName} is still ${index?.IndexStatus} after 60 s.`);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
   }
 }
 
