@@ -1,4 +1,5 @@
 import { createApiClient } from '../api/client';
+import { SignInError } from '../auth/cognito';
 import type { Session, SessionEndedError, SessionManager } from '../auth/session';
 import { plural } from '../format';
 import { Gallery } from '../gallery/gallery';
@@ -35,8 +36,9 @@ export class App {
       // Renews the access token if it expired since the last visit; ends the session if it cannot.
       await this.options.session.accessToken();
       this.showMain(this.options.session.current() ?? stored, false);
-    } catch {
-      this.showSignIn('Your session has expired. Sign in again to continue.');
+    } catch (error) {
+      // Renewal refused: the session is over. Cognito unreachable: say so; signing in needs it too.
+      this.showSignIn(error instanceof SignInError ? error.message : 'Your session has expired. Sign in again to continue.');
     }
   }
 
