@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { ENV } from '../src/contract';
 import { checkBucketName, checkTableName, checkUrl, type Env, EnvReader } from '../src/config/env-reader';
-import { LOG_LEVELS, type LogLevel, readRuntime, type RuntimeConfig } from '../src/config/function-config';
+import { LOG_LEVELS, type LogLevel, readRuntime, readUploadLimits, type RuntimeConfig, type UploadLimits } from '../src/config/function-config';
 
 /**
  * Configuration of the local-only pieces (gateway, provisioning). They stand in for what AWS
@@ -65,6 +65,10 @@ export interface GatewayConfig extends RuntimeConfig {
   readonly functionTimeoutMs: number;
   readonly corsAllowedOrigins: readonly string[];
   readonly clockToleranceSeconds: number;
+  /** The web app's bundle (scripts/bundle-web.mjs), served at `/`; unset: no web app. */
+  readonly webRoot?: string;
+  /** The stack file the web app's config.json is generated from. */
+  readonly stackFile: string;
 }
 
 export function loadGatewayConfig(env: Env = process.env): Readonly<GatewayConfig> {
@@ -78,6 +82,7 @@ export function loadGatewayConfig(env: Env = process.env): Readonly<GatewayConfi
     if (list.length === 0) reader.problem(`${name} must name at least one URL`);
     return list;
   };
+  const webRoot = reader.optional('WEB_ROOT');
   return reader.finish({
     ...localRuntime(reader),
     names: readNames(reader),
@@ -95,6 +100,8 @@ export function loadGatewayConfig(env: Env = process.env): Readonly<GatewayConfi
     functionTimeoutMs: reader.integer('FUNCTION_TIMEOUT_MS', { default: 300_000, min: 1000, max: 900_000 }),
     corsAllowedOrigins: reader.list('CORS_ALLOWED_ORIGINS', ['*']),
     clockToleranceSeconds: reader.integer('JWT_CLOCK_TOLERANCE_SECONDS', { default: 0, min: 0, max: 300 }),
+    ...(webRoot !== undefined ? { webRoot } : {}),
+    stackFile: stackFile(reader),
   });
 }
 
@@ -109,6 +116,8 @@ export interface ProvisionConfig extends RuntimeConfig {
   /** The addresses a program on the host uses, written into the stack file. */
   readonly hostUrls: Readonly<Record<'gateway' | 'localstack' | 'dynamodb' | 'cognito' | 'mailInbox', string>>;
   readonly readyTimeoutSeconds: number;
+  /** The functions' upload limits, from the same variables, written to the stack file for the web app. */
+  readonly uploadLimits: UploadLimits;
 }
 
 export function loadProvisionConfig(env: Env = process.env): Readonly<ProvisionConfig> {
@@ -133,6 +142,7 @@ export function loadProvisionConfig(env: Env = process.env): Readonly<ProvisionC
       mailInbox: reader.optional('HOST_MAIL_INBOX_URL', checkUrl) ?? 'http://localhost:8025',
     },
     readyTimeoutSeconds: reader.integer('PROVISION_READY_TIMEOUT_SECONDS', { default: 120, min: 1, max: 3600 }),
+    uploadLimits: readUploadLimits(reader),
   });
 }
 

@@ -191,7 +191,9 @@ async function main(): Promise<void> {
       `${download.headers.get('content-type')}, ${metadata.width}×${metadata.height}, Cache-Control "${download.headers.get('cache-control')}"`,
   );
   say('');
-  say(`done in ${((Date.now() - started) / 1000).toFixed(1)} s. The API is described at ${stack.endpoints.openApi}. Stop the stack with: npm run stack:down`);
+  say(`done in ${((Date.now() - started) / 1000).toFixed(1)} s. The API is described at ${stack.endpoints.openApi}.`);
+  say(`The web app: open ${stack.endpoints.gateway}/ and sign in as "${config.username}" (the password is DEMO_PASSWORD in .env, else .env.example).`);
+  say('Stop the stack with: npm run stack:down');
 }
 
 if (require.main === module) {

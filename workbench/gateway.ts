@@ -7,6 +7,7 @@ import { createHttpApi } from './http-api';
 import { createJwtAuthorizer } from './jwt-authorizer';
 import { rieInvoker } from './rie-client';
 import { runSchedule } from './schedule';
+import { createWebSite } from './web-site';
 import { runEventSourceMapping } from './sqs-event-source';
 import openApiDocument from '../src/openapi.json';
 
@@ -51,6 +52,7 @@ async function main(): Promise<void> {
     openApiDocument,
     corsAllowedOrigins: config.corsAllowedOrigins,
     logger,
+    ...(config.webRoot !== undefined ? { site: createWebSite({ root: config.webRoot, stackFile: config.stackFile, logger }) } : {}),
   });
   await new Promise<void>((resolve) => server.listen(config.port, '0.0.0.0', resolve));
 

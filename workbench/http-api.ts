@@ -5,6 +5,7 @@ import { API_ROUTES, type ApiRoute, OPENAPI_DOCUMENT_PATH, routeKey } from '../s
 import type { Logger } from '../src/domain/ports/logger';
 import { type JwtClaims, UnauthorizedError } from './jwt-authorizer';
 import type { FunctionInvoker } from './rie-client';
+import type { WebSite } from './web-site';
 
 /** API Gateway's payload limit for HTTP APIs. */
 const MAX_BODY_BYTES = 10 * 1024 * 1024;
@@ -19,6 +20,8 @@ export interface HttpApiOptions {
   /** Origins allowed by CORS; `*` allows any. Empty: no CORS headers at all. */
   readonly corsAllowedOrigins: readonly string[];
   readonly logger: Logger;
+  /** The web app, served beside the API (workbench/web-site.ts). */
+  readonly site?: WebSite;
 }
 
 interface RouteBinding {
@@ -72,6 +75,7 @@ async function handle(options: HttpApiOptions, request: IncomingMessage, respons
   const url = new URL(request.url ?? '/', 'http://gateway');
   const cors = corsHeaders(options.corsAllowedOrigins, request.headers.origin);
   if (url.pathname === '/health' && request.method === 'GET') return send(response, 200, { status: 'ok' });
+  if (options.site?.handle(request, response, url.pathname)) return;
   if (url.pathname === OPENAPI_DOCUMENT_PATH && request.method === 'GET') {
     return send(response, 200, options.openApiDocument, { ...cors, 'Cache-Control': 'no-cache' });
   }

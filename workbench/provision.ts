@@ -61,6 +61,7 @@ async function main(): Promise<void> {
     userPoolClientId: cognito.clientId,
     demoUsername: config.demoUser.username,
     demoEmail: config.demoUser.email,
+    uploadLimits: config.uploadLimits,
   });
   logger.info('stack provisioned', { stackFile: config.stackFile });
 }

@@ -9,6 +9,7 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { STORAGE_METRICS } from '../src/contract';
 import type { StackEndpoints } from './aws-clients';
 import type { ImageRecord } from '../src/domain/image-record';
+import type { UploadLimits } from '../src/config/function-config';
 
 /** What provisioning writes to the stack file (README: "The stack file"). */
 export interface StackDescription {
@@ -35,6 +36,8 @@ export interface StackDescription {
   readonly demoUsername: string;
   /** The address subscribed to the topic with the e-mail protocol. */
   readonly demoEmail: string;
+  /** What the upload function and the processor enforce, for uploaders to check first (the web app). */
+  readonly uploadLimits: UploadLimits;
 }
 
 interface QueueDescription {

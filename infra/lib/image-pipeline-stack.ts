@@ -1,4 +1,4 @@
-import { Annotations, Aws, CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { Aws, CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { Messaging } from './messaging';
 import { Monitoring } from './monitoring';
@@ -6,6 +6,10 @@ import type { PipelineConfig } from './pipeline-config';
 import { FUNCTION_SIZING, PipelineFunctions } from './pipeline-functions';
 import { Storage } from './storage';
 import { UploadApi } from './upload-api';
+import { WebSite } from './web-site';
+import { EnvReader } from '../../src/config/env-reader';
+import { readUploadLimits } from '../../src/config/function-config';
+import { cognitoEndpointOf } from '../../web/src/site-config';
 
 export interface ImagePipelineStackProps extends StackProps {
   readonly config: PipelineConfig;
@@ -21,20 +25,18 @@ export class ImagePipelineStack extends Stack {
   readonly functions: PipelineFunctions;
   readonly api: UploadApi;
   readonly monitoring: Monitoring;
+  readonly site: WebSite;
 
   constructor(scope: Construct, id: string, props: ImagePipelineStackProps) {
     super(scope, id, props);
     const { config } = props;
 
-    if (config.uploadAllowedOrigins.length === 0) {
-      Annotations.of(this).addWarningV2(
-        'imgproc:noUploadOrigins',
-        'uploadAllowedOrigins is empty: no CORS on the API or the originals bucket, so browsers cannot upload (CLIs can).',
-      );
-    }
+    // The web app first: the API's and the originals bucket's CORS, and the app client, name its origin.
+    this.site = new WebSite(this, 'WebSite');
+    const browserOrigins = [this.site.url, ...config.uploadAllowedOrigins];
 
     this.storage = new Storage(this, 'Storage', {
-      uploadAllowedOrigins: config.uploadAllowedOrigins,
+      uploadAllowedOrigins: browserOrigins,
       originalsExpirationDays: config.originalsExpirationDays,
     });
 
@@ -62,7 +64,8 @@ export class ImagePipelineStack extends Stack {
       uploadFunction: this.functions.upload.function,
       imagesFunction: this.functions.imagesApi.function,
       throttling: config.apiThrottling,
-      allowedOrigins: config.uploadAllowedOrigins,
+      allowedOrigins: browserOrigins,
+      siteUrl: this.site.url,
       selfSignUpEnabled: config.selfSignUpEnabled,
     });
 
@@ -83,8 +86,23 @@ export class ImagePipelineStack extends Stack {
       ...(config.alarmEmail !== undefined ? { alarmEmail: config.alarmEmail } : {}),
     });
 
+    // The functions run with the default upload limits (infra sets none of their variables): the
+    // page is told those, read by the same code with the same defaults.
+    const limits = readUploadLimits(new EnvReader({}));
+    this.site.publish({
+      apiUrl: this.api.apiUrl,
+      region: Aws.REGION,
+      userPoolId: this.api.userPool.userPoolId,
+      userPoolClientId: this.api.userPoolClient.userPoolClientId,
+      cognitoEndpoint: cognitoEndpointOf(Aws.REGION),
+      maxUploadBytes: limits.maxUploadBytes,
+      allowedContentTypes: limits.allowedContentTypes,
+      maxInputPixels: limits.maxInputPixels,
+    });
+
     // What a front end and an operator need (README "Outputs").
     const output = (outputId: string, value: string, description: string) => new CfnOutput(this, outputId, { value, description });
+    output('WebAppUrl', this.site.url, 'The web app: sign in, upload, gallery (infra/README.md "The web app")');
     output('Region', Aws.REGION, 'Region of the stack (Cognito, API, buckets)');
     output('ApiUrl', this.api.apiUrl, 'The HTTP API (src/openapi.json): POST /uploads, GET /images, GET and DELETE /images/{imageId}');
     output('UploadsUrl', this.api.uploadsUrl, 'POST here with a Cognito access token to get an upload URL');

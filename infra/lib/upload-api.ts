@@ -17,6 +17,8 @@ export interface UploadApiProps {
   readonly throttling: { readonly rateLimit: number; readonly burstLimit: number };
   readonly allowedOrigins: readonly string[];
   readonly selfSignUpEnabled: boolean;
+  /** The web app's URL: the only place the app client may send users back to (OAuth callback and sign-out). */
+  readonly siteUrl: string;
 }
 
 /**
@@ -48,10 +50,20 @@ export class UploadApi extends Construct {
 
     this.userPoolClient = this.userPool.addClient('WebClient', {
       generateSecret: false,
-      // USER_SRP_AUTH for browsers (Amplify's default), USER_PASSWORD_AUTH for scripts and the
-      // demo; refresh tokens are always allowed. No hosted UI, so no OAuth flows to configure.
+      // USER_PASSWORD_AUTH for the web app (the one password flow cognito-local serves too, so the
+      // local stack tests the same sign-in), the demo and scripts; USER_SRP_AUTH for clients such
+      // as Amplify that prefer it; refresh tokens are always allowed.
       authFlows: { userSrp: true, userPassword: true },
-      disableOAuth: true,
+      // The web app is the only place users are sent back to: its origin is the app client's one
+      // callback and sign-out URL, for the authorization code flow (with PKCE) of Cognito's hosted
+      // pages once a domain is added. The web app itself signs in through the API, which needs none.
+      oAuth: {
+        flows: { authorizationCodeGrant: true },
+        scopes: [cognito.OAuthScope.OPENID, cognito.OAuthScope.EMAIL],
+        callbackUrls: [props.siteUrl],
+        logoutUrls: [props.siteUrl],
+      },
+      supportedIdentityProviders: [cognito.UserPoolClientIdentityProvider.COGNITO],
       preventUserExistenceErrors: true,
       accessTokenValidity: Duration.hours(1),
       idTokenValidity: Duration.hours(1),

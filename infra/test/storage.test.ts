@@ -1,5 +1,5 @@
 import { Match } from 'aws-cdk-lib/assertions';
-import { arnOf, synthesize, TEST_ORIGINS } from './support/synth';
+import { arnOf, siteOriginOf, synthesize, TEST_ORIGINS } from './support/synth';
 
 describe('buckets', () => {
   const synthesized = synthesize();
@@ -51,14 +51,14 @@ describe('buckets', () => {
     }
   });
 
-  it('lets the configured origins PUT to the originals bucket with the signed headers', () => {
+  it("lets the web app's origin and the configured ones PUT to the originals bucket with the signed headers", () => {
     const originals = template.findResources('AWS::S3::Bucket')[id(stack.storage.originals)]!;
 
     expect(originals.Properties.CorsConfiguration).toEqual({
       CorsRules: [
         {
           AllowedMethods: ['PUT'],
-          AllowedOrigins: TEST_ORIGINS,
+          AllowedOrigins: [siteOriginOf(synthesized), ...TEST_ORIGINS],
           AllowedHeaders: ['content-type', 'if-none-match'],
           ExposedHeaders: ['ETag'],
           MaxAge: 3600,

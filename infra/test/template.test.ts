@@ -42,6 +42,7 @@ describe('the synthesized template', () => {
         'UsageTableName',
         'UserPoolClientId',
         'UserPoolId',
+        'WebAppUrl',
       ].sort(),
     );
   });

@@ -1,10 +1,11 @@
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { arnOf, synthesize, TEST_ORIGINS } from './support/synth';
+import { arnOf, siteOriginOf, synthesize, TEST_ORIGINS } from './support/synth';
 
 describe('upload API', () => {
-  const { stack, template, id } = synthesize();
+  const synthesized = synthesize();
+  const { stack, template, id } = synthesized;
   const userPool = () => id(stack.api.userPool);
   const client = () => id(stack.api.userPoolClient);
 
@@ -71,11 +72,11 @@ describe('upload API', () => {
     });
   });
 
-  it('answers CORS preflights for the configured origins, with the Authorization header allowed', () => {
+  it("answers CORS preflights for the web app's origin and the configured ones, with the Authorization header allowed", () => {
     template.hasResourceProperties('AWS::ApiGatewayV2::Api', {
       ProtocolType: 'HTTP',
       CorsConfiguration: {
-        AllowOrigins: TEST_ORIGINS,
+        AllowOrigins: [siteOriginOf(synthesized), ...TEST_ORIGINS],
         AllowMethods: ['GET', 'POST', 'DELETE'],
         AllowHeaders: ['authorization', 'content-type'],
         MaxAge: 3600,
@@ -83,31 +84,33 @@ describe('upload API', () => {
     });
   });
 
-  it('has no CORS at all, and warns, when no origins are configured', () => {
-    // The warning is printed during synth; it is the subject of this test, not noise.
-    const quiet = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+  it("allows the web app's origin alone when no other origins are configured", () => {
     const bare = synthesize({});
-    const annotations = Annotations.fromStack(bare.stack);
-    quiet.mockRestore();
 
     const api = Object.values(bare.template.findResources('AWS::ApiGatewayV2::Api'))[0]!;
     const originals = bare.template.findResources('AWS::S3::Bucket')[bare.id(bare.stack.storage.originals)]!;
 
-    expect(api.Properties.CorsConfiguration).toBeUndefined();
-    expect(originals.Properties.CorsConfiguration).toBeUndefined();
-    annotations.hasWarning('/ImagePipeline', Match.stringLikeRegexp('uploadAllowedOrigins is empty'));
+    expect(api.Properties.CorsConfiguration.AllowOrigins).toEqual([siteOriginOf(bare)]);
+    expect(originals.Properties.CorsConfiguration.CorsRules[0].AllowedOrigins).toEqual([siteOriginOf(bare)]);
+    expect(Annotations.fromStack(bare.stack).findWarning('*', Match.anyValue())).toEqual([]);
   });
 });
 
 describe('Cognito', () => {
-  const { stack, template, id } = synthesize();
+  const synthesized = synthesize();
+  const { stack, template, id } = synthesized;
 
-  it('has a public app client (no secret) allowing SRP, password and refresh sign-in, and no OAuth', () => {
+  it("has a public app client (no secret) allowing SRP, password and refresh sign-in, sending users back only to the web app", () => {
     template.hasResourceProperties('AWS::Cognito::UserPoolClient', {
       UserPoolId: { Ref: id(stack.api.userPool) },
       GenerateSecret: false,
       ExplicitAuthFlows: Match.arrayEquals(['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_USER_SRP_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH']),
-      AllowedOAuthFlowsUserPoolClient: false,
+      AllowedOAuthFlowsUserPoolClient: true,
+      AllowedOAuthFlows: ['code'],
+      AllowedOAuthScopes: Match.arrayEquals(['openid', 'email']),
+      CallbackURLs: [siteOriginOf(synthesized)],
+      LogoutURLs: [siteOriginOf(synthesized)],
+      SupportedIdentityProviders: ['COGNITO'],
       PreventUserExistenceErrors: 'ENABLED',
       AccessTokenValidity: 60,
       TokenValidityUnits: Match.objectLike({ AccessToken: 'minutes' }),

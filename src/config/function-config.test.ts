@@ -1,5 +1,5 @@
-import { ConfigError } from './env-reader';
-import { loadImagesApiFunctionConfig, loadMetricsFunctionConfig, loadProcessorFunctionConfig, loadUploadFunctionConfig } from './function-config';
+import { ConfigError, EnvReader } from './env-reader';
+import { loadImagesApiFunctionConfig, loadMetricsFunctionConfig, loadProcessorFunctionConfig, loadUploadFunctionConfig, readUploadLimits } from './function-config';
 
 const processorEnv = {
   ORIGINALS_BUCKET: 'originals',
@@ -158,6 +158,29 @@ describe('processor configuration', () => {
       'NOTIFICATIONS_TOPIC_ARN: "image-events" is not an SNS topic ARN',
       'PROCESSING_CONCURRENCY must be a whole number from 1 to 10, got "0"',
     ]);
+  });
+});
+
+describe('upload limits, as uploaders must know them', () => {
+  it('are the limits the functions enforce by default', () => {
+    const limits = readUploadLimits(new EnvReader({}));
+    const upload = loadUploadFunctionConfig({ ORIGINALS_BUCKET: 'originals', IMAGES_TABLE: 'images', USAGE_TABLE: 'usage' });
+    const processor = loadProcessorFunctionConfig(processorEnv);
+
+    expect(limits).toEqual({
+      maxUploadBytes: upload.maxUploadBytes,
+      allowedContentTypes: ['image/jpeg', 'image/png', 'image/webp', 'image/gif', 'image/avif', 'image/tiff'],
+      maxInputPixels: processor.maxInputPixels,
+    });
+  });
+
+  it('follow the same variables as the functions, and refuse what they refuse', () => {
+    const env = { MAX_UPLOAD_BYTES: '1048576', ALLOWED_CONTENT_TYPES: 'image/png,IMAGE/JPEG', MAX_INPUT_PIXELS: '1000000' };
+    const reader = new EnvReader({ ...env, ALLOWED_CONTENT_TYPES: 'image/svg+xml' });
+
+    expect(readUploadLimits(new EnvReader(env))).toEqual({ maxUploadBytes: 1_048_576, allowedContentTypes: ['image/png', 'image/jpeg'], maxInputPixels: 1_000_000 });
+    readUploadLimits(reader);
+    expect(() => reader.finish({})).toThrow(/ALLOWED_CONTENT_TYPES: "image\/svg\+xml" is not one of/);
   });
 });
 

@@ -46,6 +46,39 @@ function readMaxUploadBytes(reader: EnvReader): number {
   return reader.integer(ENV.maxUploadBytes, { default: 25 * MIB, min: 1, max: MAX_SINGLE_PUT_BYTES });
 }
 
+function readMaxInputPixels(reader: EnvReader): number {
+  return reader.integer(ENV.maxInputPixels, { default: 50_000_000, min: 1, max: 1_000_000_000 });
+}
+
+function readAllowedFormats(reader: EnvReader): ImageFormat[] {
+  const contentTypes = reader.list(ENV.allowedContentTypes, IMAGE_FORMATS.map(contentTypeOf));
+  const allowedFormats = contentTypes.flatMap((type) => {
+    const format = formatFromContentType(type.toLowerCase());
+    if (!format) reader.problem(`${ENV.allowedContentTypes}: "${type}" is not one of ${IMAGE_FORMATS.map(contentTypeOf).join(', ')}`);
+    return format ? [format] : [];
+  });
+  if (contentTypes.length === 0) reader.problem(`${ENV.allowedContentTypes} must name at least one type`);
+  return allowedFormats;
+}
+
+/**
+ * The limits uploaders must know (the web app checks files against them before asking for a URL),
+ * read from the same variables, with the same defaults, as the functions that enforce them.
+ */
+export interface UploadLimits {
+  readonly maxUploadBytes: number;
+  readonly allowedContentTypes: readonly string[];
+  readonly maxInputPixels: number;
+}
+
+export function readUploadLimits(reader: EnvReader): UploadLimits {
+  return {
+    maxUploadBytes: readMaxUploadBytes(reader),
+    allowedContentTypes: readAllowedFormats(reader).map(contentTypeOf),
+    maxInputPixels: readMaxInputPixels(reader),
+  };
+}
+
 /** The quotas' defaults (README "Quotas"). */
 export const QUOTA_DEFAULTS = { pendingUploads: 20, storedImages: 10_000, storedBytes: 5 * 1024 * MIB } as const;
 /** How long past its URL's expiry a reservation still waits for its upload by default. */
@@ -66,13 +99,7 @@ export interface UploadFunctionConfig extends RuntimeConfig {
 
 export function loadUploadFunctionConfig(env: Env): Readonly<UploadFunctionConfig> {
   const reader = new EnvReader(env);
-  const contentTypes = reader.list(ENV.allowedContentTypes, IMAGE_FORMATS.map(contentTypeOf));
-  const allowedFormats = contentTypes.flatMap((type) => {
-    const format = formatFromContentType(type.toLowerCase());
-    if (!format) reader.problem(`${ENV.allowedContentTypes}: "${type}" is not one of ${IMAGE_FORMATS.map(contentTypeOf).join(', ')}`);
-    return format ? [format] : [];
-  });
-  if (contentTypes.length === 0) reader.problem(`${ENV.allowedContentTypes} must name at least one type`);
+  const allowedFormats = readAllowedFormats(reader);
   const s3PublicEndpoint = reader.optional(ENV.s3PublicEndpoint, checkUrl);
   const expiresInSeconds = reader.integer(ENV.uploadUrlExpiresInSeconds, { default: 300, min: 1, max: MAX_URL_LIFETIME_SECONDS });
   const pendingExpiresAfterSeconds = reader.integer(ENV.pendingExpiresAfterSeconds, {
@@ -131,7 +158,7 @@ export function loadProcessorFunctionConfig(env: Env): Readonly<ProcessorFunctio
     usageTableName: reader.required(ENV.usageTable, checkTableName),
     topicArn: reader.required(ENV.notificationsTopicArn, checkTopicArn),
     maxUploadBytes: readMaxUploadBytes(reader),
-    maxInputPixels: reader.integer(ENV.maxInputPixels, { default: 50_000_000, min: 1, max: 1_000_000_000 }),
+    maxInputPixels: readMaxInputPixels(reader),
     maxFrames: reader.integer(ENV.maxAnimationFrames, { default: 1000, min: 1, max: 100_000 }),
     thumbnailMaxPx: reader.integer(ENV.thumbnailMaxPx, { default: 256, min: 16, max: 4096 }),
     renditions,
