@@ -40,6 +40,23 @@ export default tseslint.config(
     },
   },
   {
+    // The web app runs in browsers and reaches the system only through the HTTP API (typed from the
+    // OpenAPI contract) and Cognito: no server code, no Node modules, no AWS SDK.
+    files: ['web/**/*.ts'],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['**/src/**', '**/workbench', '**/workbench/**', '**/infra/**'], message: 'The web app talks to the API through web/src/api, never to server code.' },
+            { group: ['node:*', '@aws-sdk/*'], message: 'The web app runs in browsers.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['**/*.mjs'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
   },

@@ -11,7 +11,7 @@ const config: Config = {
     {
       displayName: 'unit',
       testEnvironment: 'node',
-      roots: ['<rootDir>/src', '<rootDir>/workbench'],
+      roots: ['<rootDir>/src', '<rootDir>/workbench', '<rootDir>/web'],
       testMatch: ['**/*.test.ts'],
       setupFiles: ['<rootDir>/src/test-support/sdk-env.ts'],
       transform,

@@ -1,7 +1,8 @@
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import type { JsonWebKey, KeyObject } from 'node:crypto';
 import { decodeJwt, generateRsaKey, type JwtPayload as JWTPayload, privateKeyFromJwk, signJwt } from '../src/test-support/jwt';
-import { requestUpload } from '../workbench/stack-client';
+import { contractFetch } from '../src/test-support/openapi-contract';
+import { requestUpload } from './support/api';
 import { type ComposeStack, startComposeStack } from './support/compose-stack';
 import { recordTrial } from './support/reliability';
 
@@ -34,7 +35,7 @@ const nowSeconds = () => Math.floor(Date.now() / 1000);
 const body = { contentType: 'image/png', contentLength: 100 };
 
 async function send(authorization: string | undefined) {
-  const response = await fetch(running.stack.endpoints.uploads, {
+  const response = await contractFetch(running.stack.endpoints.uploads, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json', ...(authorization !== undefined ? { Authorization: authorization } : {}) },
     body: JSON.stringify(body),

@@ -1,7 +1,8 @@
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { CreateTopicCommand, DeleteTopicCommand, SubscribeCommand } from '@aws-sdk/client-sns';
 import { GetQueueAttributesCommand, SetQueueAttributesCommand } from '@aws-sdk/client-sqs';
-import { getImage, pollUntil, putObject, type ReceivedNotification, requestUpload, takeNotifications, type UploadGrant } from '../workbench/stack-client';
+import { getImage, pollUntil, putObject, type ReceivedNotification, takeNotifications, type UploadGrant } from '../workbench/stack-client';
+import { requestUpload } from './support/api';
 import * as images from '../src/test-support/images';
 import { type ComposeStack, startComposeStack } from './support/compose-stack';
 import { recordTrial } from './support/reliability';

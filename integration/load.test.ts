@@ -10,7 +10,8 @@ const CLIENTS = 16;
 let running: ComposeStack;
 
 beforeAll(async () => {
-  running = await startComposeStack({ MAX_RECEIVE_COUNT: '5' });
+  // One user uploads the whole burst, far more at once than the default pending quota allows.
+  running = await startComposeStack({ MAX_RECEIVE_COUNT: '5', MAX_PENDING_UPLOADS_PER_USER: '1000' });
 });
 
 afterAll(async () => {

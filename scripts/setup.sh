@@ -4,8 +4,9 @@
 #   0. Node 24 (.node-version), installed from the npm registry when the machine lacks it
 #      (scripts/ensure-node.sh), and first on PATH for everything below;
 #   1. Node dependencies, of the application and of infra/ (npm ci when a lockfile changed);
-#   2. a Docker engine and the compose v2 plugin (installed from Debian's packages when missing,
-#      as root; see scripts/install-docker.sh);
+#   2. Debian's Chromium for the browser suite (installed when missing, as root), then a Docker
+#      engine and the compose v2 plugin (installed from Debian's packages when missing, as root;
+#      see scripts/install-docker.sh);
 #   3. the base images: upstream where they can be pulled, offline stand-ins built from package
 #      registries otherwise (scripts/resolve-images.sh writes the choice to .local/images.env).
 # The integration suites build the project's own images from their Dockerfiles.
@@ -32,6 +33,9 @@ for dir in . infra; do
     log "Node dependencies in $dir are up to date"
   fi
 done
+
+# Debian's Chromium for the browser suite; without it that suite fails and says why.
+bash scripts/install-chromium.sh || log "continuing without Chromium: only the browser suite needs it"
 
 if [ "${SKIP_DOCKER_SETUP:-}" = "1" ]; then
   log "SKIP_DOCKER_SETUP=1: not checking Docker or images"

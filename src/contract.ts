@@ -28,6 +28,13 @@ export const ENV = {
   sdkConnectTimeoutMs: 'SDK_CONNECT_TIMEOUT_MS',
   sdkRequestTimeoutMs: 'SDK_REQUEST_TIMEOUT_MS',
   logLevel: 'LOG_LEVEL',
+  usageTable: 'USAGE_TABLE',
+  pendingExpiresAfterSeconds: 'PENDING_EXPIRES_AFTER_SECONDS',
+  maxPendingUploadsPerUser: 'MAX_PENDING_UPLOADS_PER_USER',
+  maxImagesPerUser: 'MAX_IMAGES_PER_USER',
+  maxBytesPerUser: 'MAX_BYTES_PER_USER',
+  renditionUrlExpiresInSeconds: 'RENDITION_URL_EXPIRES_IN_SECONDS',
+  cursorSigningKey: 'CURSOR_SIGNING_KEY',
 } as const;
 
 /** The S3 key layout: originals `user-uploads/<userId>/<imageId>.<ext>`, renditions under `processed/`. */
@@ -36,16 +43,27 @@ export const PROCESSED_PREFIX = 'processed/';
 
 /** The images table: one item per image, keyed by its id. */
 export const IMAGES_TABLE_KEY = 'imageId';
+/** The index that lists one user's images, newest first. */
+export const IMAGES_BY_USER_INDEX = { name: 'byUserCreatedAt', partitionKey: 'userId', sortKey: 'createdAt' } as const;
+/** The images table's TTL attribute (epoch seconds): set on PENDING, EXPIRED and DELETED records only. */
+export const IMAGES_TTL_ATTRIBUTE = 'expiresAt';
+/** The usage table: one item per user with the counters the quotas are enforced on. */
+export const USAGE_TABLE_KEY = 'userId';
 
 /** Where an image is in its life (src/domain/image-lifecycle.ts says which moves are allowed). */
-export const IMAGE_STATUSES = ['PENDING', 'DONE', 'REJECTED', 'FAILED'] as const;
+export const IMAGE_STATUSES = ['PENDING', 'DONE', 'REJECTED', 'FAILED', 'EXPIRED', 'DELETED'] as const;
 export type ImageStatus = (typeof IMAGE_STATUSES)[number];
+/** The statuses the HTTP API shows: a DELETED image is gone (404). */
+export const VISIBLE_STATUSES = ['PENDING', 'DONE', 'REJECTED', 'FAILED', 'EXPIRED'] as const satisfies readonly ImageStatus[];
+export type VisibleStatus = (typeof VISIBLE_STATUSES)[number];
 /** The statuses a notification announces. */
 export const NOTIFIED_STATUSES = ['DONE', 'REJECTED', 'FAILED'] as const satisfies readonly ImageStatus[];
 export type NotifiedStatus = (typeof NOTIFIED_STATUSES)[number];
 
 /** SNS message attributes on every notification, for subscription filter policies. */
 export const NOTIFICATION_ATTRIBUTES = { status: 'status', userId: 'userId' } as const;
+/** The notifications topic's DisplayName: the sender's name on its e-mails. */
+export const NOTIFICATIONS_TOPIC_DISPLAY_NAME = 'Image processing notifications';
 
 /** What s3-metrics publishes. */
 export const STORAGE_METRICS = {
@@ -106,8 +124,27 @@ export const OPERATIONAL_METRICS = {
   storageMeasurementDuration: 'StorageMeasurementDuration',
 } as const;
 
-/** The HTTP API's routes. */
-export const API_ROUTES = { createUpload: { method: 'POST', path: '/uploads' } } as const;
+/** The HTTP API's routes, as API Gateway route keys spell them (`{imageId}` is a path parameter). */
+export const API_ROUTES = {
+  createUpload: { method: 'POST', path: '/uploads' },
+  listImages: { method: 'GET', path: '/images' },
+  getImage: { method: 'GET', path: '/images/{imageId}' },
+  deleteImage: { method: 'DELETE', path: '/images/{imageId}' },
+} as const;
+export type ApiRoute = (typeof API_ROUTES)[keyof typeof API_ROUTES];
+export const routeKey = (route: ApiRoute): string => `${route.method} ${route.path}`;
+/** Where the local gateway serves src/openapi.json. */
+export const OPENAPI_DOCUMENT_PATH = '/openapi.json';
+
+/** The per-user limits of POST /uploads, as the API names them in `error.quota.name`. */
+export const QUOTA_NAMES = ['pendingUploads', 'storedImages', 'storedBytes'] as const;
+export type QuotaName = (typeof QUOTA_NAMES)[number];
+
+/**
+ * Stored with every rendition: a key's bytes never change (keys are derived from a fresh image id),
+ * so a client may keep what it fetched for as long as it likes. Private: they are a user's photos.
+ */
+export const RENDITION_CACHE_CONTROL = 'private, max-age=31536000, immutable';
 
 /** Rendition file extensions and the output format each stands for. */
 export const RENDITION_EXTENSIONS = { jpg: 'jpeg', webp: 'webp', avif: 'avif', png: 'png' } as const;

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { ENV } from '../src/contract';
 import { checkBucketName, checkTableName, checkUrl, type Env, EnvReader } from '../src/config/env-reader';
-import { readRuntime, type RuntimeConfig } from '../src/config/function-config';
+import { LOG_LEVELS, type LogLevel, readRuntime, readUploadLimits, type RuntimeConfig, type UploadLimits } from '../src/config/function-config';
 
 /**
  * Configuration of the local-only pieces (gateway, provisioning). They stand in for what AWS
@@ -14,6 +14,7 @@ export interface StackNames {
   readonly originalsBucketName: string;
   readonly processedBucketName: string;
   readonly imagesTableName: string;
+  readonly usageTableName: string;
   readonly uploadQueueName: string;
   readonly deadLetterQueueName: string;
   readonly topicName: string;
@@ -21,6 +22,9 @@ export interface StackNames {
   readonly userPoolName: string;
   readonly userPoolClientName: string;
 }
+
+/** One address, as SNS accepts for an e-mail subscription (no display name, no list). */
+const checkEmail = (value: string) => (/^[^\s@<>,;]+@[^\s@<>,;]+\.[^\s@<>,;]+$/.test(value) ? undefined : `"${value}" is not an e-mail address`);
 
 const checkName = (value: string) => (/^[A-Za-z0-9_-]{1,80}$/.test(value) ? undefined : `"${value}" must be 1-80 letters, digits, - or _`);
 
@@ -32,6 +36,7 @@ function readNames(reader: EnvReader): StackNames {
     originalsBucketName: reader.required(ENV.originalsBucket, checkBucketName),
     processedBucketName: reader.required(ENV.processedBucket, checkBucketName),
     imagesTableName: reader.required(ENV.imagesTable, checkTableName),
+    usageTableName: reader.required(ENV.usageTable, checkTableName),
     uploadQueueName: reader.optional('UPLOAD_QUEUE', checkName) ?? 'image-uploads',
     deadLetterQueueName: reader.optional('UPLOAD_DLQ', checkName) ?? 'image-uploads-dlq',
     topicName: reader.optional('NOTIFICATIONS_TOPIC', checkName) ?? 'image-events',
@@ -47,6 +52,7 @@ export interface GatewayConfig extends RuntimeConfig {
   /** Where the gateway reaches cognito-local; also the tokens' issuer domain (cognito-local's IssuerDomain). */
   readonly cognitoUrl: string;
   readonly uploadFunctionUrl: string;
+  readonly imagesFunctionUrl: string;
   /**
    * One event source mapping loop per processor container: the emulator runs one invocation at a
    * time. Each URL's host name may stand for several containers (a compose service with replicas).
@@ -64,6 +70,10 @@ export interface GatewayConfig extends RuntimeConfig {
   readonly functionTimeoutMs: number;
   readonly corsAllowedOrigins: readonly string[];
   readonly clockToleranceSeconds: number;
+  /** The web app's bundle (scripts/bundle-web.mjs), served at `/`; unset: no web app. */
+  readonly webRoot?: string;
+  /** The stack file the web app's config.json is generated from. */
+  readonly stackFile: string;
 }
 
 export function loadGatewayConfig(env: Env = process.env): Readonly<GatewayConfig> {
@@ -77,12 +87,14 @@ export function loadGatewayConfig(env: Env = process.env): Readonly<GatewayConfi
     if (list.length === 0) reader.problem(`${name} must name at least one URL`);
     return list;
   };
+  const webRoot = reader.optional('WEB_ROOT');
   return reader.finish({
     ...localRuntime(reader),
     names: readNames(reader),
     port: reader.integer('GATEWAY_PORT', { default: 3000, min: 1, max: 65535 }),
     cognitoUrl: reader.optional('COGNITO_URL', checkUrl) ?? 'http://cognito:9229',
     uploadFunctionUrl: reader.optional('UPLOAD_FUNCTION_URL', checkUrl) ?? 'http://generate-upload-url:8080',
+    imagesFunctionUrl: reader.optional('IMAGES_FUNCTION_URL', checkUrl) ?? 'http://images-api:8080',
     processorFunctionUrls: urls('PROCESSOR_FUNCTION_URLS', 'http://image-processor:8080'),
     functionDiscoveryMs: reader.integer('FUNCTION_DISCOVERY_MS', { default: 1000, min: 100, max: 60_000 }),
     metricsFunctionUrl: reader.optional('METRICS_FUNCTION_URL', checkUrl) ?? 'http://s3-metrics:8080',
@@ -94,6 +106,8 @@ export function loadGatewayConfig(env: Env = process.env): Readonly<GatewayConfi
     functionTimeoutMs: reader.integer('FUNCTION_TIMEOUT_MS', { default: 300_000, min: 1000, max: 900_000 }),
     corsAllowedOrigins: reader.list('CORS_ALLOWED_ORIGINS', ['*']),
     clockToleranceSeconds: reader.integer('JWT_CLOCK_TOLERANCE_SECONDS', { default: 0, min: 0, max: 300 }),
+    ...(webRoot !== undefined ? { webRoot } : {}),
+    stackFile: stackFile(reader),
   });
 }
 
@@ -106,8 +120,10 @@ export interface ProvisionConfig extends RuntimeConfig {
   /** Where the stack description is written; see README "The stack file". */
   readonly stackFile: string;
   /** The addresses a program on the host uses, written into the stack file. */
-  readonly hostUrls: Readonly<Record<'gateway' | 'localstack' | 'dynamodb' | 'cognito', string>>;
+  readonly hostUrls: Readonly<Record<'gateway' | 'localstack' | 'dynamodb' | 'cognito' | 'mailInbox', string>>;
   readonly readyTimeoutSeconds: number;
+  /** The functions' upload limits, from the same variables, written to the stack file for the web app. */
+  readonly uploadLimits: UploadLimits;
 }
 
 export function loadProvisionConfig(env: Env = process.env): Readonly<ProvisionConfig> {
@@ -121,7 +137,7 @@ export function loadProvisionConfig(env: Env = process.env): Readonly<ProvisionC
     demoUser: {
       username: reader.required('DEMO_USERNAME', checkName),
       password: reader.required('DEMO_PASSWORD', (value) => (value.length >= 8 ? undefined : 'must be at least 8 characters')),
-      email: reader.optional('DEMO_EMAIL') ?? 'demo@example.com',
+      email: reader.optional('DEMO_EMAIL', checkEmail) ?? 'demo@example.com',
     },
     stackFile: stackFile(reader),
     hostUrls: {
@@ -129,8 +145,10 @@ export function loadProvisionConfig(env: Env = process.env): Readonly<ProvisionC
       localstack: reader.optional('HOST_LOCALSTACK_URL', checkUrl) ?? 'http://localhost:4566',
       dynamodb: reader.optional('HOST_DYNAMODB_URL', checkUrl) ?? 'http://localhost:8000',
       cognito: reader.optional('HOST_COGNITO_URL', checkUrl) ?? 'http://localhost:9229',
+      mailInbox: reader.optional('HOST_MAIL_INBOX_URL', checkUrl) ?? 'http://localhost:8025',
     },
     readyTimeoutSeconds: reader.integer('PROVISION_READY_TIMEOUT_SECONDS', { default: 120, min: 1, max: 3600 }),
+    uploadLimits: readUploadLimits(reader),
   });
 }
 
@@ -189,4 +207,23 @@ export function loadRetryConfig(env: Env = process.env): Readonly<{ stackFile: s
 /** STACK_FILE, else stack.json in STACK_DIR (where docker-compose.yml mounts it), else in .local. */
 function stackFile(reader: EnvReader): string {
   return reader.optional('STACK_FILE') ?? `${reader.optional('STACK_DIR') ?? '.local'}/stack.json`;
+}
+
+export interface AwsFrontConfig {
+  readonly logLevel: LogLevel;
+  readonly port: number;
+  /** LocalStack as the front reaches it. */
+  readonly upstreamUrl: string;
+}
+
+/** The front that refuses unsigned requests before LocalStack (workbench/aws-front.ts). */
+export function loadAwsFrontConfig(env: Env = process.env): Readonly<AwsFrontConfig> {
+  const reader = new EnvReader(env);
+  return reader.finish({
+    logLevel: reader.oneOf(ENV.logLevel, LOG_LEVELS, 'info'),
+    port: reader.integer('AWS_FRONT_PORT', { default: 4566, min: 1, max: 65535 }),
+    upstreamUrl:
+      reader.optional('AWS_FRONT_UPSTREAM_URL', (value) => checkUrl(value) ?? (new URL(value).protocol === 'http:' ? undefined : `"${value}" is not an http:// URL`)) ??
+      'http://localstack:4566',
+  });
 }

@@ -16,6 +16,7 @@ import {
   takeNotifications,
   type UploadGrant,
 } from './stack-client';
+import { type InboxMail, MailInbox } from './mail-inbox';
 import { rieInvoker } from './rie-client';
 import { scheduledEvent } from './schedule';
 
@@ -123,6 +124,25 @@ async function main(): Promise<void> {
     { timeoutMs: 20_000, failure: () => `Only ${notifications.length} of ${ids.size} SNS notifications arrived on the observer queue.` },
   );
 
+  // SNS e-mails each outcome to the demo address; the local stack delivers it to the mail catcher.
+  const inbox = new MailInbox(stack.endpoints.mailInbox);
+  const mails = new Map<string, InboxMail>();
+  await pollUntil(
+    async () => {
+      for (const { grant } of uploads) {
+        if (mails.has(grant.image_id)) continue;
+        const [mail] = await inbox.mailsTo(stack.demoEmail, (candidate) => candidate.text.includes(grant.image_id));
+        if (mail) mails.set(grant.image_id, mail);
+      }
+      return mails.size === uploads.length ? true : undefined;
+    },
+    {
+      timeoutMs: 20_000,
+      failure: () =>
+        `Only ${mails.size} of ${uploads.length} e-mails reached ${stack.demoEmail} in the inbox ${stack.endpoints.mailInbox} within 20 s; see "docker compose logs localstack mailpit".`,
+    },
+  );
+
   for (const { sample, grant } of uploads) {
     const record = finished.get(grant.image_id)!;
     const notification = notifications.find((n) => n.message.imageId === grant.image_id);
@@ -136,7 +156,12 @@ async function main(): Promise<void> {
       for (const object of Contents) say(`  rendition: s3://${stack.processedBucket}/${object.Key} (${object.Size} bytes)`);
     }
     say(`  SNS notification: subject "${notification?.subject}", attributes ${JSON.stringify(notification?.attributes)}`);
+    const mail = mails.get(grant.image_id)!;
+    const afterSeconds = record.processedAt ? ` ${((mail.receivedAt.getTime() - Date.parse(record.processedAt)) / 1000).toFixed(2)} s after the outcome was recorded` : '';
+    say(`  e-mail to ${stack.demoEmail}: "${mail.subject}" (in the inbox${afterSeconds})`);
   }
+  say('');
+  say(`read the e-mails in the local inbox: ${stack.endpoints.mailInbox}`);
 
   say('');
   say('publishing storage metrics now (the gateway also does it on its schedule)');
@@ -150,7 +175,25 @@ async function main(): Promise<void> {
     say(`  CloudWatch CustomS3 ${bucket}: NumberOfObjects=${count?.value}, BucketSizeBytes=${size?.value}`);
   }
   say('');
-  say(`done in ${((Date.now() - started) / 1000).toFixed(1)} s. Stop the stack with: npm run stack:down`);
+  say('listing your images through the API (GET /images) and downloading a rendition through its URL');
+  const list = await fetch(`${stack.endpoints.images}?limit=10`, { headers: { Authorization: `Bearer ${accessToken}` } });
+  if (list.status !== 200) throw new Error(`GET /images answered ${list.status}: ${await list.text()}`);
+  const page = (await list.json()) as { items: { imageId: string; status: string; fileName?: string; renditions?: { url: string; width: number; height: number; format: string }[] }[] };
+  for (const item of page.items) say(`  ${item.imageId} ${item.status.padEnd(8)} ${item.fileName ?? ''}`);
+  const rendition = page.items.find((item) => item.status === 'DONE')?.renditions?.at(-1);
+  if (!rendition) throw new Error('GET /images listed no DONE image with renditions.');
+  const download = await fetch(rendition.url);
+  if (download.status !== 200) throw new Error(`GET of a rendition URL answered ${download.status}`);
+  const bytes = Buffer.from(await download.arrayBuffer());
+  const metadata = await sharp(bytes).metadata();
+  say(
+    `  downloaded a ${rendition.width}×${rendition.height} ${rendition.format} rendition: ${bytes.length} bytes, ` +
+      `${download.headers.get('content-type')}, ${metadata.width}×${metadata.height}, Cache-Control "${download.headers.get('cache-control')}"`,
+  );
+  say('');
+  say(`done in ${((Date.now() - started) / 1000).toFixed(1)} s. The API is described at ${stack.endpoints.openApi}.`);
+  say(`The web app: open ${stack.endpoints.gateway}/ and sign in as "${config.username}" (the password is DEMO_PASSWORD in .env, else .env.example).`);
+  say('Stop the stack with: npm run stack:down');
 }
 
 if (require.main === module) {

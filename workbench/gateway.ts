@@ -8,7 +8,9 @@ import { createHttpApi } from './http-api';
 import { createJwtAuthorizer } from './jwt-authorizer';
 import { rieInvoker } from './rie-client';
 import { runSchedule } from './schedule';
+import { createWebSite } from './web-site';
 import { runEventSourceMapping } from './sqs-event-source';
+import openApiDocument from '../src/openapi.json';
 
 /**
  * The local stand-in for what AWS manages: the HTTP API with its JWT authorizer, the SQS event
@@ -47,8 +49,11 @@ async function main(): Promise<void> {
   const server = createHttpApi({
     authorize,
     uploadFunction: invoker(config.uploadFunctionUrl),
+    imagesFunction: invoker(config.imagesFunctionUrl),
+    openApiDocument,
     corsAllowedOrigins: config.corsAllowedOrigins,
     logger,
+    ...(config.webRoot !== undefined ? { site: createWebSite({ root: config.webRoot, stackFile: config.stackFile, logger }) } : {}),
   });
   await new Promise<void>((resolve) => server.listen(config.port, '0.0.0.0', resolve));
 

@@ -19,18 +19,29 @@ async function start(result: InvokeResult, corsAllowedOrigins: string[] = ['*'])
       return result;
     },
   };
+  const imageEvents: APIGatewayProxyEventV2WithJWTAuthorizer[] = [];
+  const imagesFunction: FunctionInvoker = {
+    url: 'http://images:8080',
+    probe: async () => true,
+    async invoke(event) {
+      imageEvents.push(event as APIGatewayProxyEventV2WithJWTAuthorizer);
+      return { kind: 'ok', payload: { statusCode: 200, headers: { 'Content-Type': 'application/json' }, body: '{"items":[]}' } };
+    },
+  };
   const server: Server = createHttpApi({
     authorize: async (header) => {
       if (header !== 'Bearer good') throw new UnauthorizedError('the token signature is invalid');
       return claims;
     },
     uploadFunction,
+    imagesFunction,
+    openApiDocument: { openapi: '3.1.0', info: { title: 'test' } },
     corsAllowedOrigins,
     logger: captureLogs().logger,
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = () => `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return { server, events, url };
+  return { server, events, imageEvents, url };
 }
 
 const created: InvokeResult = {
@@ -42,6 +53,57 @@ let current: Awaited<ReturnType<typeof start>> | undefined;
 afterEach(() => current?.server.close());
 
 describe('local HTTP API', () => {
+  it('routes the read side to images-api with the route key and the decoded path parameter', async () => {
+    current = await start(created);
+    const imageId = '9b2e7c1a-4d3f-4a8b-b6c5-000000000001';
+
+    const get = await fetch(`${current.url()}/images/${imageId}`, { headers: { Authorization: 'Bearer good' } });
+    const remove = await fetch(`${current.url()}/images/${imageId}`, { method: 'DELETE', headers: { Authorization: 'Bearer good' } });
+    const list = await fetch(`${current.url()}/images?limit=5&status=DONE`, { headers: { Authorization: 'Bearer good' } });
+
+    expect([get.status, remove.status, list.status]).toEqual([200, 200, 200]);
+    expect(current.events).toHaveLength(0);
+    expect(current.imageEvents.map((event) => [event.routeKey, event.requestContext.http.method, event.pathParameters, event.rawQueryString])).toEqual([
+      ['GET /images/{imageId}', 'GET', { imageId }, ''],
+      ['DELETE /images/{imageId}', 'DELETE', { imageId }, ''],
+      ['GET /images', 'GET', undefined, 'limit=5&status=DONE'],
+    ]);
+  });
+
+  it('checks the token on the read side too, invoking nothing without one', async () => {
+    current = await start(created);
+
+    const response = await fetch(`${current.url()}/images`);
+
+    expect(response.status).toBe(401);
+    expect(current.imageEvents).toHaveLength(0);
+  });
+
+  it('answers 404 for a method or path no route has, as API Gateway does', async () => {
+    current = await start(created);
+
+    const statuses = await Promise.all([
+      fetch(`${current.url()}/images`, { method: 'POST', headers: { Authorization: 'Bearer good' } }),
+      fetch(`${current.url()}/images/a/b`, { headers: { Authorization: 'Bearer good' } }),
+      fetch(`${current.url()}/uploads`, { headers: { Authorization: 'Bearer good' } }),
+    ]);
+
+    expect(statuses.map((response) => response.status)).toEqual([404, 404, 404]);
+    expect(current.imageEvents).toHaveLength(0);
+  });
+
+  it('serves the OpenAPI document without a token, and answers preflights with the methods of the path', async () => {
+    current = await start(created);
+
+    const document = await fetch(`${current.url()}/openapi.json`);
+    const preflight = await fetch(`${current.url()}/images/x`, { method: 'OPTIONS', headers: { Origin: 'http://app.example' } });
+
+    expect(document.status).toBe(200);
+    expect(await document.json()).toEqual({ openapi: '3.1.0', info: { title: 'test' } });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-methods')).toBe('GET, DELETE, OPTIONS');
+  });
+
   it('invokes the function with a payload 2.0 event and returns its response', async () => {
     current = await start(created);
 

@@ -4,7 +4,7 @@ import { dynamoDbClient, s3Client, snsClient } from '../src/config/aws-clients';
 import { JsonLogger } from '../src/logging/json-logger';
 import { cognitoClient, sqsClient } from './aws-clients';
 import { loadProvisionConfig } from './config';
-import { provisionBuckets, provisionQueues, provisionTable, provisionTopic, provisionUserPool } from './provisioning';
+import { provisionBuckets, provisionQueues, provisionTable, provisionTopic, provisionUsageTable, provisionUserPool } from './provisioning';
 
 /**
  * Creates every resource of the local stack, idempotently: running it again changes nothing that is
@@ -27,7 +27,10 @@ async function main(): Promise<void> {
   const queues = await step('queues', deadline, () => provisionQueues(clients.sqs, { ...names, ...config }));
   await step('buckets', deadline, () => provisionBuckets(clients.s3, { ...names, corsAllowedOrigins: config.corsAllowedOrigins }, queues.uploadQueue.arn));
   await step('table', deadline, () => provisionTable(clients.dynamodb, names.imagesTableName));
-  const topicArn = await step('topic', deadline, () => provisionTopic(clients.sns, clients.sqs, names.topicName, queues.observerQueue));
+  await step('usage table', deadline, () => provisionUsageTable(clients.dynamodb, names.usageTableName));
+  const topicArn = await step('topic', deadline, () =>
+    provisionTopic(clients.sns, clients.sqs, names.topicName, queues.observerQueue, [config.demoUser.email]),
+  );
   const cognito = await step('user pool', deadline, () => provisionUserPool(clients.cognito, { ...names, demoUser: config.demoUser }));
 
   writeStackFile(config.stackFile, {
@@ -35,16 +38,20 @@ async function main(): Promise<void> {
     endpoints: {
       gateway: hostUrls.gateway,
       uploads: `${hostUrls.gateway}/uploads`,
+      images: `${hostUrls.gateway}/images`,
+      openApi: `${hostUrls.gateway}/openapi.json`,
       s3: hostUrls.localstack,
       sqs: hostUrls.localstack,
       sns: hostUrls.localstack,
       cloudwatch: hostUrls.localstack,
       dynamodb: hostUrls.dynamodb,
       cognito: hostUrls.cognito,
+      mailInbox: hostUrls.mailInbox,
     },
     originalsBucket: names.originalsBucketName,
     processedBucket: names.processedBucketName,
     imagesTable: names.imagesTableName,
+    usageTable: names.usageTableName,
     uploadQueue: { name: names.uploadQueueName, url: queues.uploadQueue.url, arn: queues.uploadQueue.arn },
     deadLetterQueue: { name: names.deadLetterQueueName, url: queues.deadLetterQueue.url, arn: queues.deadLetterQueue.arn },
     notificationsTopicArn: topicArn,
@@ -53,6 +60,8 @@ async function main(): Promise<void> {
     userPoolId: cognito.userPoolId,
     userPoolClientId: cognito.clientId,
     demoUsername: config.demoUser.username,
+    demoEmail: config.demoUser.email,
+    uploadLimits: config.uploadLimits,
   });
   logger.info('stack provisioned', { stackFile: config.stackFile });
 }

@@ -6,16 +6,38 @@ import {
   CreateUserPoolCommand,
   type CognitoIdentityProviderClient,
 } from '@aws-sdk/client-cognito-identity-provider';
-import { CreateTableCommand, DescribeTableCommand, type DynamoDBClient, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  type DynamoDBClient,
+  type TableDescription,
+  UpdateTableCommand,
+  UpdateTimeToLiveCommand,
+  waitUntilTableExists,
+} from '@aws-sdk/client-dynamodb';
 import {
   CreateBucketCommand,
   PutBucketCorsCommand,
   PutBucketNotificationConfigurationCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { CreateTopicCommand, type SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
+import {
+  CreateTopicCommand,
+  paginateListSubscriptionsByTopic,
+  SetTopicAttributesCommand,
+  type SNSClient,
+  SubscribeCommand,
+  UnsubscribeCommand,
+} from '@aws-sdk/client-sns';
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient, SetQueueAttributesCommand } from '@aws-sdk/client-sqs';
-import { IMAGES_TABLE_KEY, ORIGINALS_PREFIX } from '../src/contract';
+import {
+  IMAGES_BY_USER_INDEX,
+  IMAGES_TABLE_KEY,
+  IMAGES_TTL_ATTRIBUTE,
+  NOTIFICATIONS_TOPIC_DISPLAY_NAME,
+  ORIGINALS_PREFIX,
+  USAGE_TABLE_KEY,
+} from '../src/contract';
 import { findUserPoolClientId, findUserPoolId } from './cognito-lookup';
 
 /**
@@ -132,33 +154,109 @@ export async function provisionBuckets(s3: S3Client, names: BucketSettings, uplo
   );
 }
 
-/** The images table, keyed by image id. */
-export async function provisionTable(dynamodb: DynamoDBClient, TableName: string): Promise<void> {
+async function describeTable(dynamodb: DynamoDBClient, TableName: string): Promise<TableDescription | undefined> {
   try {
-    await dynamodb.send(new DescribeTableCommand({ TableName }));
-    return;
+    return (await dynamodb.send(new DescribeTableCommand({ TableName }))).Table;
   } catch (error) {
     if ((error as { name?: string }).name !== 'ResourceNotFoundException') throw error;
+    return undefined;
   }
+}
+
+const byUserIndex = {
+  IndexName: IMAGES_BY_USER_INDEX.name,
+  KeySchema: [
+    { AttributeName: IMAGES_BY_USER_INDEX.partitionKey, KeyType: 'HASH' as const },
+    { AttributeName: IMAGES_BY_USER_INDEX.sortKey, KeyType: 'RANGE' as const },
+  ],
+  // A listing shows every field of an image.
+  Projection: { ProjectionType: 'ALL' as const },
+};
+const byUserAttributes = [
+  { AttributeName: IMAGES_BY_USER_INDEX.partitionKey, AttributeType: 'S' as const },
+  { AttributeName: IMAGES_BY_USER_INDEX.sortKey, AttributeType: 'S' as const },
+];
+
+/**
+ * The images table, keyed by image id, with the index that lists a user's images newest first
+ * (added to a table made before it existed) and its TTL attribute. DynamoDB Local accepts the TTL
+ * setting but never deletes an item: reads apply the deadline themselves.
+ */
+export async function provisionTable(dynamodb: DynamoDBClient, TableName: string): Promise<void> {
+  const existing = await describeTable(dynamodb, TableName);
+  if (!existing) {
+    await dynamodb.send(
+      new CreateTableCommand({
+        TableName,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [{ AttributeName: IMAGES_TABLE_KEY, AttributeType: 'S' }, ...byUserAttributes],
+        KeySchema: [{ AttributeName: IMAGES_TABLE_KEY, KeyType: 'HASH' }],
+        GlobalSecondaryIndexes: [byUserIndex],
+      }),
+    );
+    await waitUntilTableExists({ client: dynamodb, maxWaitTime: 60 }, { TableName });
+    await dynamodb.send(new UpdateTimeToLiveCommand({ TableName, TimeToLiveSpecification: { AttributeName: IMAGES_TTL_ATTRIBUTE, Enabled: true } }));
+  } else if (!(existing.GlobalSecondaryIndexes ?? []).some((index) => index.IndexName === IMAGES_BY_USER_INDEX.name)) {
+    await dynamodb.send(
+      new UpdateTableCommand({ TableName, AttributeDefinitions: byUserAttributes, GlobalSecondaryIndexUpdates: [{ Create: byUserIndex }] }),
+    );
+    // Queries fail until the new index is ACTIVE: nothing may use the table before.
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const index = (await describeTable(dynamodb, TableName))?.GlobalSecondaryIndexes?.find((each) => each.IndexName === IMAGES_BY_USER_INDEX.name);
+      if (index?.IndexStatus === 'ACTIVE') return;
+      if (Date.now() > deadline) throw new Error(`The index ${IMAGES_BY_USER_INDEX.name} of ${TableName} is still ${index?.IndexStatus} after 60 s.`);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  }
+}
+
+/** The usage table: one item per user with the counters the quotas are enforced on. */
+export async function provisionUsageTable(dynamodb: DynamoDBClient, TableName: string): Promise<void> {
+  if (await describeTable(dynamodb, TableName)) return;
   await dynamodb.send(
     new CreateTableCommand({
       TableName,
       BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [{ AttributeName: IMAGES_TABLE_KEY, AttributeType: 'S' }],
-      KeySchema: [{ AttributeName: IMAGES_TABLE_KEY, KeyType: 'HASH' }],
+      AttributeDefinitions: [{ AttributeName: USAGE_TABLE_KEY, AttributeType: 'S' }],
+      KeySchema: [{ AttributeName: USAGE_TABLE_KEY, KeyType: 'HASH' }],
     }),
   );
   await waitUntilTableExists({ client: dynamodb, maxWaitTime: 60 }, { TableName });
 }
 
-/** The notifications topic, with the observer queue subscribed. */
-export async function provisionTopic(sns: SNSClient, sqs: SQSClient, topicName: string, observer: QueueRef): Promise<string> {
+/**
+ * The notifications topic (named as on AWS, so its mails come from the same sender name), with the
+ * observer queue subscribed, and each of `emailAddresses` subscribed with the e-mail protocol; other
+ * e-mail subscriptions (an address since removed from the settings) are unsubscribed.
+ */
+export async function provisionTopic(
+  sns: SNSClient,
+  sqs: SQSClient,
+  topicName: string,
+  observer: QueueRef,
+  emailAddresses: readonly string[] = [],
+): Promise<string> {
   const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: topicName }));
+  // Set apart from CreateTopic, which refuses an existing topic whose attributes differ.
+  await sns.send(new SetTopicAttributesCommand({ TopicArn, AttributeName: 'DisplayName', AttributeValue: NOTIFICATIONS_TOPIC_DISPLAY_NAME }));
   await sqs.send(
     new SetQueueAttributesCommand({ QueueUrl: observer.url, Attributes: { Policy: allowSendFrom('sns.amazonaws.com', observer.arn, TopicArn!) } }),
   );
-  // On AWS the topic mails people; locally this queue lets the demo and the tests see what was sent.
+  // This queue lets the demo and the tests read the structured message every program gets.
   await sns.send(new SubscribeCommand({ TopicArn, Protocol: 'sqs', Endpoint: observer.arn, ReturnSubscriptionArn: true }));
+  // Subscribe is idempotent for the same endpoint. LocalStack delivers e-mail without the confirmation
+  // an address must give on AWS.
+  for (const address of emailAddresses) {
+    await sns.send(new SubscribeCommand({ TopicArn, Protocol: 'email', Endpoint: address, ReturnSubscriptionArn: true }));
+  }
+  for await (const page of paginateListSubscriptionsByTopic({ client: sns }, { TopicArn })) {
+    for (const { Protocol, Endpoint, SubscriptionArn } of page.Subscriptions ?? []) {
+      if (Protocol === 'email' && !emailAddresses.includes(Endpoint ?? '') && SubscriptionArn?.startsWith('arn:')) {
+        await sns.send(new UnsubscribeCommand({ SubscriptionArn }));
+      }
+    }
+  }
   return TopicArn!;
 }
 

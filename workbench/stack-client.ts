@@ -9,14 +9,23 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { STORAGE_METRICS } from '../src/contract';
 import type { StackEndpoints } from './aws-clients';
 import type { ImageRecord } from '../src/domain/image-record';
+import type { UploadLimits } from '../src/config/function-config';
 
 /** What provisioning writes to the stack file (README: "The stack file"). */
 export interface StackDescription {
   readonly region: string;
-  readonly endpoints: StackEndpoints & { readonly gateway: string; readonly uploads: string };
+  /** `mailInbox`: the mail catcher's web inbox and HTTP API. */
+  readonly endpoints: StackEndpoints & {
+    readonly gateway: string;
+    readonly uploads: string;
+    readonly images: string;
+    readonly openApi: string;
+    readonly mailInbox: string;
+  };
   readonly originalsBucket: string;
   readonly processedBucket: string;
   readonly imagesTable: string;
+  readonly usageTable: string;
   readonly uploadQueue: QueueDescription;
   readonly deadLetterQueue: QueueDescription;
   readonly observerQueue: QueueDescription;
@@ -25,6 +34,10 @@ export interface StackDescription {
   readonly userPoolId: string;
   readonly userPoolClientId: string;
   readonly demoUsername: string;
+  /** The address subscribed to the topic with the e-mail protocol. */
+  readonly demoEmail: string;
+  /** What the upload function and the processor enforce, for uploaders to check first (the web app). */
+  readonly uploadLimits: UploadLimits;
 }
 
 interface QueueDescription {

@@ -5,8 +5,8 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import type { ImageSource } from './pipeline-config';
 
-/** The three images, named like their folders under images/ (and their ECR repositories). */
-export const FUNCTION_IMAGES = ['generate-upload-url', 'image-processor', 's3-metrics'] as const;
+/** The function images, named like their folders under images/ (and their ECR repositories). */
+export const FUNCTION_IMAGES = ['generate-upload-url', 'images-api', 'image-processor', 's3-metrics'] as const;
 export type FunctionImage = (typeof FUNCTION_IMAGES)[number];
 
 /** The Dockerfiles' build context is the repository root, exactly as in docker-compose.yml. */

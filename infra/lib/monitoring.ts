@@ -22,7 +22,7 @@ export const ALARM_THRESHOLDS = {
 } as const;
 
 export interface MonitoringProps {
-  readonly functions: Readonly<Record<'upload' | 'processor' | 'deadLetter' | 'metrics', ImageFunction>>;
+  readonly functions: Readonly<Record<'upload' | 'imagesApi' | 'processor' | 'deadLetter' | 'metrics', ImageFunction>>;
   readonly queue: sqs.IQueue;
   readonly deadLetterQueue: sqs.IQueue;
   /** The measured buckets by a short name used in alarm ids (`Originals`, `Processed`). */

@@ -36,6 +36,8 @@ export interface PipelineConfig {
   /** `METRICS_PARTITION_PREFIXES` of s3-metrics (each prefix costs 16 LIST requests per bucket per run). */
   readonly metricsPartitionPrefixes: readonly string[];
   readonly reservedConcurrency: Readonly<Record<FunctionKey, number | undefined>>;
+  /** Stage-wide throttling of the HTTP API: steady requests per second and burst. */
+  readonly apiThrottling: { readonly rateLimit: number; readonly burstLimit: number };
   /** The event source mapping's MaximumConcurrency for the processor (2-1000). */
   readonly processorMaxConcurrency: number;
   /** `RENDITIONS` of the processor, `<width>.<ext>` items; empty for the thumbnail only. */
@@ -48,7 +50,7 @@ export interface PipelineConfig {
   readonly images: ImageSource;
 }
 
-export type FunctionKey = 'upload' | 'processor' | 'deadLetter' | 'metrics';
+export type FunctionKey = 'upload' | 'imagesApi' | 'processor' | 'deadLetter' | 'metrics';
 
 export type ImageSource =
   /** Built by the CDK CLI from images/<name>/Dockerfile and published to the bootstrap ECR repository. */
@@ -67,6 +69,9 @@ export const CONTEXT_KEYS = {
   uploadToDoneP95AlarmSeconds: 'uploadToDoneP95AlarmSeconds',
   metricsPartitionPrefixes: 'metricsPartitionPrefixes',
   uploadReservedConcurrency: 'uploadReservedConcurrency',
+  imagesApiReservedConcurrency: 'imagesApiReservedConcurrency',
+  apiThrottlingRateLimit: 'apiThrottlingRateLimit',
+  apiThrottlingBurstLimit: 'apiThrottlingBurstLimit',
   processorReservedConcurrency: 'processorReservedConcurrency',
   deadLetterReservedConcurrency: 'deadLetterReservedConcurrency',
   metricsReservedConcurrency: 'metricsReservedConcurrency',
@@ -89,6 +94,10 @@ export const DEFAULTS = {
   uploadToDoneP95AlarmSeconds: 60,
   metricsPartitionPrefixes: [ORIGINALS_PREFIX, PROCESSED_PREFIX],
   processorMaxConcurrency: 5,
+  // Per stage, over all users: a ceiling on cost and on the load one client can cause. The per-user
+  // limits are the quotas of POST /uploads (the HTTP API has no per-client throttling).
+  apiThrottlingRateLimit: 50,
+  apiThrottlingBurstLimit: 100,
   renditions: DEFAULT_RENDITIONS,
   originalsExpirationDays: 30,
   imageRepositoryPrefix: 'imgproc',
@@ -152,6 +161,7 @@ export function readPipelineConfig(get: ContextGetter): PipelineConfig {
   const reserved = (key: string) => reader.optionalInteger(key, { min: 1, max: 10_000 });
   const reservedConcurrency = {
     upload: reserved(CONTEXT_KEYS.uploadReservedConcurrency),
+    imagesApi: reserved(CONTEXT_KEYS.imagesApiReservedConcurrency),
     processor: reserved(CONTEXT_KEYS.processorReservedConcurrency),
     deadLetter: reserved(CONTEXT_KEYS.deadLetterReservedConcurrency),
     metrics: reserved(CONTEXT_KEYS.metricsReservedConcurrency),
@@ -167,6 +177,11 @@ export function readPipelineConfig(get: ContextGetter): PipelineConfig {
   if (reservedConcurrency.deadLetter !== undefined && reservedConcurrency.deadLetter < 2) {
     problems.push(`${CONTEXT_KEYS.deadLetterReservedConcurrency} must be at least 2, the dead-letter mapping's MaximumConcurrency`);
   }
+
+  const apiThrottling = {
+    rateLimit: reader.integer(CONTEXT_KEYS.apiThrottlingRateLimit, { default: DEFAULTS.apiThrottlingRateLimit, min: 1, max: 10_000 }),
+    burstLimit: reader.integer(CONTEXT_KEYS.apiThrottlingBurstLimit, { default: DEFAULTS.apiThrottlingBurstLimit, min: 1, max: 5_000 }),
+  };
 
   const thresholdGiB = reader.number(CONTEXT_KEYS.bucketSizeAlarmThresholdGiB, DEFAULTS.bucketSizeAlarmThresholdGiB);
   if (!(thresholdGiB > 0)) problems.push(`${CONTEXT_KEYS.bucketSizeAlarmThresholdGiB} must be a positive number of GiB`);
@@ -194,6 +209,7 @@ export function readPipelineConfig(get: ContextGetter): PipelineConfig {
     uploadToDoneP95AlarmSeconds: latencySeconds,
     metricsPartitionPrefixes: reader.list(CONTEXT_KEYS.metricsPartitionPrefixes, [...DEFAULTS.metricsPartitionPrefixes]),
     reservedConcurrency,
+    apiThrottling,
     processorMaxConcurrency,
     renditions,
     originalsExpirationDays: reader.integer(CONTEXT_KEYS.originalsExpirationDays, {

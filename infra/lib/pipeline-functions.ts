@@ -5,13 +5,14 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambdaEventSources from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { FunctionImages } from './function-images';
 import { ImageFunction } from './image-function';
 import type { FunctionKey, PipelineConfig } from './pipeline-config';
-import { ENV, ORIGINALS_PREFIX, PROCESSED_PREFIX, STORAGE_METRICS } from '../../src/contract';
+import { ENV, IMAGES_BY_USER_INDEX, ORIGINALS_PREFIX, PROCESSED_PREFIX, STORAGE_METRICS } from '../../src/contract';
 
 export const METRICS_NAMESPACE = STORAGE_METRICS.namespace;
 
@@ -24,6 +25,9 @@ export const FUNCTION_SIZING = {
   // waits at most 30 s for an integration; the SDK timeout below makes a slow DynamoDB answer a
   // 503 well before the function times out.
   upload: { memorySizeMb: 512, timeout: Duration.seconds(10), sdkRequestTimeoutMs: 2000 },
+  // Reads a page of up to 100 records and presigns their renditions (local CPU, no network), or
+  // deletes one image's objects: the same size and limits as the upload function.
+  imagesApi: { memorySizeMb: 512, timeout: Duration.seconds(10), sdkRequestTimeoutMs: 2000 },
   // sharp decodes up to 50 MP per image, two records at a time (PROCESSING_CONCURRENCY): a bit
   // over one vCPU. Five records per batch keep a batch of worst-case inputs (PNG, AVIF, TIFF have
   // no shrink-on-load) well inside 60 s, and the timeout short: a failed message is retried only
@@ -48,6 +52,7 @@ export interface PipelineFunctionsProps {
   readonly originals: s3.IBucket;
   readonly processed: s3.IBucket;
   readonly table: dynamodb.ITable;
+  readonly usageTable: dynamodb.ITable;
   readonly queue: sqs.IQueue;
   readonly deadLetterQueue: sqs.IQueue;
   readonly topic: sns.ITopic;
@@ -60,6 +65,9 @@ export interface PipelineFunctionsProps {
  */
 export class PipelineFunctions extends Construct {
   readonly upload: ImageFunction;
+  readonly imagesApi: ImageFunction;
+  /** The key that signs GET /images cursors (README "GET /images"). */
+  readonly cursorSigningKey: secretsmanager.Secret;
   readonly processor: ImageFunction;
   readonly deadLetter: ImageFunction;
   readonly metrics: ImageFunction;
@@ -73,11 +81,18 @@ export class PipelineFunctions extends Construct {
     const logLevel = { [ENV.logLevel]: 'info' };
 
     const originalsUploads = props.originals.arnForObjects(`${ORIGINALS_PREFIX}*`);
+    const renditions = props.processed.arnForObjects(`${PROCESSED_PREFIX}*`);
     const tableArn = props.table.tableArn;
+    const usageTableArn = props.usageTable.tableArn;
+    // Every change of a user's usage is an UpdateItem, alone or inside TransactWriteItems (which
+    // needs the permission of each action it contains, and none of its own).
+    // https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/transaction-apis-iam.html
+    const updateUsage = new iam.PolicyStatement({ actions: ['dynamodb:UpdateItem'], resources: [usageTableArn] });
     const processorEnvironment = {
       [ENV.originalsBucket]: props.originals.bucketName,
       [ENV.processedBucket]: props.processed.bucketName,
       [ENV.imagesTable]: props.table.tableName,
+      [ENV.usageTable]: props.usageTable.tableName,
       [ENV.notificationsTopicArn]: props.topic.topicArn,
       [ENV.renditions]: config.renditions.join(','),
       ...logLevel,
@@ -85,6 +100,8 @@ export class PipelineFunctions extends Construct {
     // Reads an item (ConsistentRead) and finishes it with a conditional update; publishes the outcome.
     const recordOutcome = [
       new iam.PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], resources: [tableArn] }),
+      // Ends the image's reservation and, for REJECTED, gives its share of the quota back.
+      updateUsage,
       new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [props.topic.topicArn] }),
     ];
 
@@ -97,6 +114,7 @@ export class PipelineFunctions extends Construct {
       environment: {
         [ENV.originalsBucket]: props.originals.bucketName,
         [ENV.imagesTable]: props.table.tableName,
+        [ENV.usageTable]: props.usageTable.tableName,
         [ENV.uploadUrlExpiresInSeconds]: '300',
         [ENV.sdkRequestTimeoutMs]: String(FUNCTION_SIZING.upload.sdkRequestTimeoutMs),
         ...logLevel,
@@ -105,7 +123,48 @@ export class PipelineFunctions extends Construct {
         // A presigned URL carries the signer's permissions: the role itself must be allowed the PUT
         // it signs. https://docs.aws.amazon.com/AmazonS3/latest/userguide/using-presigned-url.html
         new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [originalsUploads] }),
-        new iam.PolicyStatement({ actions: ['dynamodb:PutItem'], resources: [tableArn] }),
+        // PutItem: the PENDING record. GetItem and UpdateItem: a lapsed reservation standing in the
+        // way is read and turned EXPIRED (with its usage, in one transaction).
+        new iam.PolicyStatement({ actions: ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem'], resources: [tableArn] }),
+        // The quota: reserve (conditional update), read which limit refused, release.
+        new iam.PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], resources: [usageTableArn] }),
+      ],
+    });
+
+    // Rotating it (a new secret value, then a redeploy) only invalidates the cursors in flight:
+    // clients start again from the first page.
+    this.cursorSigningKey = new secretsmanager.Secret(this, 'CursorSigningKey', {
+      description: 'Signs the pagination cursors of GET /images (HMAC-SHA256)',
+      generateSecretString: { passwordLength: 64, excludePunctuation: true, includeSpace: false },
+    });
+    this.imagesApi = new ImageFunction(this, 'ImagesApi', {
+      code: images.code('images-api'),
+      description: 'images-api: GET /images, GET and DELETE /images/{imageId}',
+      memorySizeMb: FUNCTION_SIZING.imagesApi.memorySizeMb,
+      timeout: FUNCTION_SIZING.imagesApi.timeout,
+      reservedConcurrency: reserved('imagesApi'),
+      environment: {
+        [ENV.originalsBucket]: props.originals.bucketName,
+        [ENV.processedBucket]: props.processed.bucketName,
+        [ENV.imagesTable]: props.table.tableName,
+        [ENV.usageTable]: props.usageTable.tableName,
+        [ENV.renditionUrlExpiresInSeconds]: '900',
+        [ENV.sdkRequestTimeoutMs]: String(FUNCTION_SIZING.imagesApi.sdkRequestTimeoutMs),
+        // A dynamic reference, resolved by CloudFormation at deploy time: the template holds none of
+        // the key, the function configuration does (encrypted at rest). Reading it at cold start
+        // instead would need the Secrets Manager client and permission for one 64-character value.
+        [ENV.cursorSigningKey]: this.cursorSigningKey.secretValue.unsafeUnwrap(),
+        ...logLevel,
+      },
+      statements: [
+        // The rendition URLs it presigns carry its own permission to read them.
+        new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [renditions] }),
+        // DELETE: the original and every rendition (DeleteObjects checks s3:DeleteObject per key).
+        new iam.PolicyStatement({ actions: ['s3:DeleteObject'], resources: [originalsUploads, renditions] }),
+        new iam.PolicyStatement({ actions: ['dynamodb:Query'], resources: [`${tableArn}/index/${IMAGES_BY_USER_INDEX.name}`] }),
+        // GetItem: one image. UpdateItem: the DELETED tombstone. DeleteItem: the record, last.
+        new iam.PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'], resources: [tableArn] }),
+        updateUsage,
       ],
     });
 
@@ -118,7 +177,10 @@ export class PipelineFunctions extends Construct {
       environment: processorEnvironment,
       statements: [
         new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [originalsUploads] }),
-        new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [props.processed.arnForObjects(`${PROCESSED_PREFIX}*`)] }),
+        new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [renditions] }),
+        // Renditions of an image deleted while it was processed are removed by the attempt that wrote
+        // them, and an original that no reserved record owns (uploaded after its image was deleted).
+        new iam.PolicyStatement({ actions: ['s3:DeleteObject'], resources: [originalsUploads, renditions] }),
         ...recordOutcome,
       ],
     });
@@ -195,6 +257,6 @@ export class PipelineFunctions extends Construct {
   }
 
   get all(): readonly ImageFunction[] {
-    return [this.upload, this.processor, this.deadLetter, this.metrics];
+    return [this.upload, this.imagesApi, this.processor, this.deadLetter, this.metrics];
   }
 }

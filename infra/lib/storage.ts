@@ -3,7 +3,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 
-import { IMAGES_TABLE_KEY, ORIGINALS_PREFIX } from '../../src/contract';
+import { IMAGES_BY_USER_INDEX, IMAGES_TABLE_KEY, IMAGES_TTL_ATTRIBUTE, ORIGINALS_PREFIX, USAGE_TABLE_KEY } from '../../src/contract';
 
 export interface StorageProps {
   /** Origins that may PUT to presigned URLs; empty leaves the bucket without CORS. */
@@ -21,6 +21,8 @@ export class Storage extends Construct {
   readonly originals: s3.Bucket;
   readonly processed: s3.Bucket;
   readonly table: dynamodb.Table;
+  /** One item per user with the counters the per-user quotas are enforced on. */
+  readonly usageTable: dynamodb.Table;
 
   constructor(scope: Construct, id: string, props: StorageProps) {
     super(scope, id);
@@ -86,6 +88,23 @@ export class Storage extends Construct {
 
     this.table = new dynamodb.Table(this, 'Images', {
       partitionKey: { name: IMAGES_TABLE_KEY, type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      // Set on PENDING (abandoned reservations), EXPIRED and DELETED records only: DynamoDB removes
+      // them some time after, usually within days. https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/TTL.html
+      timeToLiveAttribute: IMAGES_TTL_ATTRIBUTE,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    // GET /images: one user's images, newest first.
+    this.table.addGlobalSecondaryIndex({
+      indexName: IMAGES_BY_USER_INDEX.name,
+      partitionKey: { name: IMAGES_BY_USER_INDEX.partitionKey, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: IMAGES_BY_USER_INDEX.sortKey, type: dynamodb.AttributeType.STRING },
+      projectionType: dynamodb.ProjectionType.ALL,
+    });
+
+    this.usageTable = new dynamodb.Table(this, 'Usage', {
+      partitionKey: { name: USAGE_TABLE_KEY, type: dynamodb.AttributeType.STRING },
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       removalPolicy: RemovalPolicy.RETAIN,

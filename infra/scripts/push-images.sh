@@ -9,7 +9,7 @@
 # Environment:
 #   AWS_REGION                 region to push to (or AWS_DEFAULT_REGION); required
 #   AWS_ACCOUNT_ID             default: the account of the current credentials (sts get-caller-identity)
-#   IMAGE_REPOSITORY_PREFIX    default imgproc: repositories <prefix>/generate-upload-url, .../image-processor, .../s3-metrics
+#   IMAGE_REPOSITORY_PREFIX    default imgproc: repositories <prefix>/generate-upload-url, .../images-api, .../image-processor, .../s3-metrics
 #   NODE_IMAGE, LAMBDA_BASE_IMAGE   the Dockerfiles' build args (default: images/base-images.env)
 #   PLATFORM                   default linux/amd64 (the functions run on x86_64); empty to omit --platform
 #   DRY_RUN=1                  print the aws/docker commands instead of running them
@@ -87,7 +87,7 @@ else
   aws ecr get-login-password --region "$region" | docker login --username AWS --password-stdin "$registry"
 fi
 
-for name in generate-upload-url image-processor s3-metrics; do
+for name in generate-upload-url images-api image-processor s3-metrics; do
   repository="${prefix}/${name}"
   image="${registry}/${repository}:${tag}"
 

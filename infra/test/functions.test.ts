@@ -12,7 +12,7 @@ describe('function images', () => {
   const synthesized = synthesize();
   const { stack } = synthesized;
 
-  it('builds the three images from images/<name>/Dockerfile with the repository root as context, for x86_64', () => {
+  it('builds the four images from images/<name>/Dockerfile with the repository root as context, for x86_64', () => {
     // Act
     const images = Object.values(synthesized.assetManifest().dockerImages).map((image) => image.source);
 
@@ -20,6 +20,7 @@ describe('function images', () => {
     expect(images.map((source) => source.dockerFile).sort()).toEqual([
       'images/generate-upload-url/Dockerfile',
       'images/image-processor/Dockerfile',
+      'images/images-api/Dockerfile',
       'images/s3-metrics/Dockerfile',
     ]);
     for (const source of images) {
@@ -44,7 +45,7 @@ describe('function images', () => {
 
     const images = Object.values(custom.assetManifest().dockerImages);
 
-    expect(images).toHaveLength(3);
+    expect(images).toHaveLength(4);
     for (const image of images) {
       expect(image.source.dockerBuildArgs).toEqual({
         NODE_IMAGE: 'imgproc/node-offline:24',
@@ -73,6 +74,7 @@ describe('function images', () => {
 
     expect(manifest.dockerImages).toEqual({});
     expect(imageUri(custom.stack.functions.upload.function)).toContain('acme/imgproc/generate-upload-url:git-3f2c1ab');
+    expect(imageUri(custom.stack.functions.imagesApi.function)).toContain('acme/imgproc/images-api:git-3f2c1ab');
     expect(imageUri(custom.stack.functions.processor.function)).toContain('acme/imgproc/image-processor:git-3f2c1ab');
     expect(imageUri(custom.stack.functions.deadLetter.function)).toContain('acme/imgproc/image-processor:git-3f2c1ab');
     expect(imageUri(custom.stack.functions.metrics.function)).toContain('acme/imgproc/s3-metrics:git-3f2c1ab');
@@ -95,11 +97,13 @@ describe('function configuration', () => {
     const originals = { Ref: id(stack.storage.originals) };
     const processed = { Ref: id(stack.storage.processed) };
     const table = { Ref: id(stack.storage.table) };
+    const usage = { Ref: id(stack.storage.usageTable) };
     const topic = { Ref: id(stack.messaging.topic) };
 
     expect(fn(stack.functions.upload.function).Environment.Variables).toEqual({
       ORIGINALS_BUCKET: originals,
       IMAGES_TABLE: table,
+      USAGE_TABLE: usage,
       UPLOAD_URL_EXPIRES_IN_SECONDS: '300',
       SDK_REQUEST_TIMEOUT_MS: '2000',
       LOG_LEVEL: 'info',
@@ -109,11 +113,23 @@ describe('function configuration', () => {
         ORIGINALS_BUCKET: originals,
         PROCESSED_BUCKET: processed,
         IMAGES_TABLE: table,
+        USAGE_TABLE: usage,
         NOTIFICATIONS_TOPIC_ARN: topic,
         RENDITIONS: '1024.webp',
         LOG_LEVEL: 'info',
       });
     }
+    expect(fn(stack.functions.imagesApi.function).Environment.Variables).toEqual({
+      ORIGINALS_BUCKET: originals,
+      PROCESSED_BUCKET: processed,
+      IMAGES_TABLE: table,
+      USAGE_TABLE: usage,
+      RENDITION_URL_EXPIRES_IN_SECONDS: '900',
+      SDK_REQUEST_TIMEOUT_MS: '2000',
+      // Resolved by CloudFormation from the generated secret: the template holds no key.
+      CURSOR_SIGNING_KEY: { 'Fn::Join': ['', ['{{resolve:secretsmanager:', { Ref: id(stack.functions.cursorSigningKey) }, ':SecretString:::}}']] },
+      LOG_LEVEL: 'info',
+    });
     expect(fn(stack.functions.metrics.function).Environment.Variables).toEqual({
       METRICS_BUCKETS: { 'Fn::Join': [',', [originals, processed]] },
       METRICS_NAMESPACE: 'CustomS3',
@@ -137,6 +153,7 @@ describe('function configuration', () => {
     const reserved = synthesize(
       withOrigins({
         uploadReservedConcurrency: '20',
+        imagesApiReservedConcurrency: '15',
         processorReservedConcurrency: '10',
         deadLetterReservedConcurrency: '2',
         metricsReservedConcurrency: '1',
@@ -147,6 +164,7 @@ describe('function configuration', () => {
 
     for (const each of stack.functions.all) expect(fn(each.function).ReservedConcurrentExecutions).toBeUndefined();
     expect(reservedOf(reserved, reserved.stack.functions.upload.function)).toBe(20);
+    expect(reservedOf(reserved, reserved.stack.functions.imagesApi.function)).toBe(15);
     expect(reservedOf(reserved, reserved.stack.functions.processor.function)).toBe(10);
     expect(reservedOf(reserved, reserved.stack.functions.deadLetter.function)).toBe(2);
     expect(reservedOf(reserved, reserved.stack.functions.metrics.function)).toBe(1);

@@ -10,6 +10,7 @@ describe('function permissions', () => {
   const originals = id(stack.storage.originals);
   const processed = id(stack.storage.processed);
   const table = arnOf(id(stack.storage.table));
+  const usage = arnOf(id(stack.storage.usageTable));
   const topic = { Ref: id(stack.messaging.topic) };
   const objectsUnder = (bucket: string, prefix: string) => ({ 'Fn::Join': ['', [arnOf(bucket), `/${prefix}*`]] });
   const writeLogs = (fn: { logGroup: object }): Permission[] => [
@@ -21,7 +22,7 @@ describe('function permissions', () => {
       (action) => ({ action, resource: arnOf(queueLogicalId) }),
     );
 
-  it('generate-upload-url may only put originals under user-uploads/ and put items', () => {
+  it('generate-upload-url may only put originals under user-uploads/, reserve in both tables and expire lapsed reservations', () => {
     // Arrange
     const fn = stack.functions.upload;
     // Act
@@ -32,11 +33,35 @@ describe('function permissions', () => {
         ...writeLogs(fn),
         { action: 's3:PutObject', resource: objectsUnder(originals, 'user-uploads/') },
         { action: 'dynamodb:PutItem', resource: table },
+        { action: 'dynamodb:GetItem', resource: table },
+        { action: 'dynamodb:UpdateItem', resource: table },
+        { action: 'dynamodb:GetItem', resource: usage },
+        { action: 'dynamodb:UpdateItem', resource: usage },
       ]),
     );
   });
 
-  it('image-processor may read originals, write renditions, update items, publish, and consume its queue', () => {
+  it('images-api may read renditions, delete under the two prefixes, query the index, update, read and delete records, and update usage: nothing more', () => {
+    const fn = stack.functions.imagesApi;
+
+    const permissions = permissionsOf(synthesized, id(fn.role));
+
+    expect(permissions).toEqual(
+      sortPermissions([
+        ...writeLogs(fn),
+        { action: 's3:GetObject', resource: objectsUnder(processed, 'processed/') },
+        { action: 's3:DeleteObject', resource: objectsUnder(originals, 'user-uploads/') },
+        { action: 's3:DeleteObject', resource: objectsUnder(processed, 'processed/') },
+        { action: 'dynamodb:Query', resource: { 'Fn::Join': ['', [table, '/index/byUserCreatedAt']] } },
+        { action: 'dynamodb:GetItem', resource: table },
+        { action: 'dynamodb:UpdateItem', resource: table },
+        { action: 'dynamodb:DeleteItem', resource: table },
+        { action: 'dynamodb:UpdateItem', resource: usage },
+      ]),
+    );
+  });
+
+  it('image-processor may read originals, write renditions, delete both when unowned, update items and usage, publish, and consume its queue', () => {
     const fn = stack.functions.processor;
 
     const permissions = permissionsOf(synthesized, id(fn.role));
@@ -46,8 +71,11 @@ describe('function permissions', () => {
         ...writeLogs(fn),
         { action: 's3:GetObject', resource: objectsUnder(originals, 'user-uploads/') },
         { action: 's3:PutObject', resource: objectsUnder(processed, 'processed/') },
+        { action: 's3:DeleteObject', resource: objectsUnder(originals, 'user-uploads/') },
+        { action: 's3:DeleteObject', resource: objectsUnder(processed, 'processed/') },
         { action: 'dynamodb:GetItem', resource: table },
         { action: 'dynamodb:UpdateItem', resource: table },
+        { action: 'dynamodb:UpdateItem', resource: usage },
         { action: 'sns:Publish', resource: topic },
         ...consume(id(stack.messaging.queue)),
       ]),
@@ -64,6 +92,7 @@ describe('function permissions', () => {
         ...writeLogs(fn),
         { action: 'dynamodb:GetItem', resource: table },
         { action: 'dynamodb:UpdateItem', resource: table },
+        { action: 'dynamodb:UpdateItem', resource: usage },
         { action: 'sns:Publish', resource: topic },
         ...consume(id(stack.messaging.deadLetterQueue)),
       ]),
@@ -92,7 +121,7 @@ describe('function permissions', () => {
   it('gives each function a role of its own, assumable by Lambda only', () => {
     const roles = stack.functions.all.map((fn) => synthesized.template.findResources('AWS::IAM::Role')[id(fn.role)]);
 
-    expect(new Set(roles).size).toBe(4);
+    expect(new Set(roles).size).toBe(5);
     for (const role of roles) {
       expect(role?.Properties.AssumeRolePolicyDocument.Statement).toEqual([
         { Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' } },
@@ -108,6 +137,7 @@ describe('function permissions', () => {
         .map((permission) => permission.Properties.Principal);
 
     expect(invokersOf(id(stack.functions.upload.function))).toEqual(['apigateway.amazonaws.com']);
+    expect(invokersOf(id(stack.functions.imagesApi.function))).toEqual(['apigateway.amazonaws.com', 'apigateway.amazonaws.com', 'apigateway.amazonaws.com']);
     expect(invokersOf(id(stack.functions.metrics.function))).toEqual(['events.amazonaws.com']);
     expect(invokersOf(id(stack.functions.processor.function))).toEqual([]);
     expect(invokersOf(id(stack.functions.deadLetter.function))).toEqual([]);

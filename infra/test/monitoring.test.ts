@@ -37,7 +37,7 @@ describe('alarms', () => {
     ]);
   });
 
-  it('fires on errors and on throttles of each of the four functions', () => {
+  it('fires on errors and on throttles of each of the five functions', () => {
     for (const fn of stack.functions.all) {
       const dimension = { Name: 'FunctionName', Value: { Ref: id(fn.function) } };
       for (const metricName of ['Errors', 'Throttles']) {
@@ -112,7 +112,7 @@ describe('alarms', () => {
   });
 
   it('sends every alarm and its recovery to the alarm topic', () => {
-    expect(alarms()).toHaveLength(16);
+    expect(alarms()).toHaveLength(18);
     for (const alarm of alarms()) {
       expect(alarm.AlarmActions).toEqual([alarmTopic()]);
       expect(alarm.OKActions).toEqual([alarmTopic()]);

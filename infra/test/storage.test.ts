@@ -1,5 +1,5 @@
 import { Match } from 'aws-cdk-lib/assertions';
-import { arnOf, synthesize, TEST_ORIGINS } from './support/synth';
+import { arnOf, siteOriginOf, synthesize, TEST_ORIGINS } from './support/synth';
 
 describe('buckets', () => {
   const synthesized = synthesize();
@@ -51,14 +51,14 @@ describe('buckets', () => {
     }
   });
 
-  it('lets the configured origins PUT to the originals bucket with the signed headers', () => {
+  it("lets the web app's origin and the configured ones PUT to the originals bucket with the signed headers", () => {
     const originals = template.findResources('AWS::S3::Bucket')[id(stack.storage.originals)]!;
 
     expect(originals.Properties.CorsConfiguration).toEqual({
       CorsRules: [
         {
           AllowedMethods: ['PUT'],
-          AllowedOrigins: TEST_ORIGINS,
+          AllowedOrigins: [siteOriginOf(synthesized), ...TEST_ORIGINS],
           AllowedHeaders: ['content-type', 'if-none-match'],
           ExposedHeaders: ['ETag'],
           MaxAge: 3600,
@@ -107,13 +107,51 @@ describe('buckets', () => {
 describe('images table', () => {
   const { stack, template, id } = synthesize();
 
-  it('is keyed by imageId only, on demand, with point-in-time recovery', () => {
+  it('is keyed by imageId, on demand, with point-in-time recovery and the expiresAt TTL attribute', () => {
     const table = template.findResources('AWS::DynamoDB::Table')[id(stack.storage.table)]!;
 
     expect(table.Properties.KeySchema).toEqual([{ AttributeName: 'imageId', KeyType: 'HASH' }]);
-    expect(table.Properties.AttributeDefinitions).toEqual([{ AttributeName: 'imageId', AttributeType: 'S' }]);
     expect(table.Properties.BillingMode).toBe('PAY_PER_REQUEST');
     expect(table.Properties.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
-    expect(table.Properties.GlobalSecondaryIndexes).toBeUndefined();
+    expect(table.Properties.TimeToLiveSpecification).toEqual({ AttributeName: 'expiresAt', Enabled: true });
+    expect(table.DeletionPolicy).toBe('Retain');
+  });
+
+  it('lists a user\'s images newest first through the byUserCreatedAt index, with every attribute', () => {
+    const table = template.findResources('AWS::DynamoDB::Table')[id(stack.storage.table)]!;
+
+    expect(table.Properties.GlobalSecondaryIndexes).toEqual([
+      {
+        IndexName: 'byUserCreatedAt',
+        KeySchema: [
+          { AttributeName: 'userId', KeyType: 'HASH' },
+          { AttributeName: 'createdAt', KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      },
+    ]);
+    expect(table.Properties.AttributeDefinitions).toEqual(
+      expect.arrayContaining([
+        { AttributeName: 'imageId', AttributeType: 'S' },
+        { AttributeName: 'userId', AttributeType: 'S' },
+        { AttributeName: 'createdAt', AttributeType: 'S' },
+      ]),
+    );
+  });
+});
+
+describe('usage table', () => {
+  const { stack, template, id } = synthesize();
+
+  it('is keyed by userId, on demand, with point-in-time recovery, and retained', () => {
+    const table = template.findResources('AWS::DynamoDB::Table')[id(stack.storage.usageTable)]!;
+
+    expect(table.Properties).toMatchObject({
+      KeySchema: [{ AttributeName: 'userId', KeyType: 'HASH' }],
+      AttributeDefinitions: [{ AttributeName: 'userId', AttributeType: 'S' }],
+      BillingMode: 'PAY_PER_REQUEST',
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+    });
+    expect(table.DeletionPolicy).toBe('Retain');
   });
 });

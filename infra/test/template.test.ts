@@ -29,6 +29,7 @@ describe('the synthesized template', () => {
     expect(Object.keys(template.toJSON().Outputs).sort()).toEqual(
       [
         'AlarmTopicArn',
+        'ApiUrl',
         'DashboardUrl',
         'DeadLetterQueueUrl',
         'ImagesTableName',
@@ -38,8 +39,10 @@ describe('the synthesized template', () => {
         'Region',
         'UploadQueueUrl',
         'UploadsUrl',
+        'UsageTableName',
         'UserPoolClientId',
         'UserPoolId',
+        'WebAppUrl',
       ].sort(),
     );
   });

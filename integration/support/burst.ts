@@ -2,7 +2,8 @@ import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import sharp from 'sharp';
 import { mapWithConcurrency } from '../../src/domain/concurrency';
-import { pollUntil, putObject, requestUpload, type UploadGrant } from '../../workbench/stack-client';
+import { pollUntil, putObject, type UploadGrant } from '../../workbench/stack-client';
+import { requestUpload } from './api';
 import type { ImageRecord } from '../../src/domain/image-record';
 import type { ComposeStack } from './compose-stack';
 

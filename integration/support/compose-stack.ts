@@ -29,7 +29,7 @@ export interface ComposeStack {
 
 export async function startComposeStack(overrides: Record<string, string> = {}): Promise<ComposeStack> {
   const stackDir = mkdtempSync(join(tmpdir(), 'imgproc-stack-'));
-  const [localstack, dynamodb, cognito, gateway, upload, processor, metrics] = (await Promise.all(Array.from({ length: 7 }, freePort))).map(String);
+  const [localstack, dynamodb, cognito, gateway, upload, processor, metrics, mailInbox, imagesApi] = (await Promise.all(Array.from({ length: 9 }, freePort))).map(String);
   const environment = await new DockerComposeEnvironment(REPO_ROOT, 'docker-compose.yml')
     .withProjectName(`imgproc-it-${process.pid}-${Date.now()}`)
     .withEnvironment({
@@ -44,6 +44,8 @@ export async function startComposeStack(overrides: Record<string, string> = {}):
       // A range, one port per processor container (PROCESSOR_CONTAINERS).
       PROCESSOR_FUNCTION_PORT: `${processor}-${Number(processor) + 7}`,
       METRICS_FUNCTION_PORT: metrics!,
+      MAIL_INBOX_PORT: mailInbox!,
+      IMAGES_FUNCTION_PORT: imagesApi!,
       STACK_DIR: stackDir,
       ...overrides,
     })

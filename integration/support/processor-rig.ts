@@ -1,11 +1,12 @@
-import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
+import { BatchWriteItemCommand, DeleteTableCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDbImageRepository } from '../../src/adapters/dynamodb-image-repository';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { DeleteTopicCommand } from '@aws-sdk/client-sns';
 import { DeleteMessageCommand, type Message, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse } from 'aws-lambda';
 import { ENV, ORIGINALS_PREFIX } from '../../src/contract';
 import { getImage, pollUntil, type ReceivedNotification, takeNotifications } from '../../workbench/stack-client';
-import { provisionBuckets, provisionQueues, provisionTable, provisionTopic } from '../../workbench/provisioning';
+import { provisionBuckets, provisionQueues, provisionTable, provisionTopic, provisionUsageTable } from '../../workbench/provisioning';
 import { toSqsEvent } from '../../workbench/sqs-event-source';
 import type { ImageRecord } from '../../src/domain/image-record';
 import { type Backends, startBackends } from './backends';
@@ -20,7 +21,7 @@ import { FUNCTION_IMAGES } from './images';
 export interface ProcessorRig {
   readonly backends: Backends;
   readonly processor: RunningFunction;
-  readonly names: { originals: string; processed: string; table: string };
+  readonly names: { originals: string; processed: string; table: string; usage: string };
   readonly userId: string;
   upload(bytes: Buffer, extension: string): Promise<{ id: string; key: string; message: Message }>;
   invoke(message: Message): Promise<SQSBatchResponse>;
@@ -36,7 +37,7 @@ export interface ProcessorRig {
 }
 
 export async function startProcessorRig(prefix: string, options: { memoryMb?: number; environment?: Record<string, string> } = {}): Promise<ProcessorRig> {
-  const names = { originals: `${prefix}-originals`, processed: `${prefix}-renditions`, table: `${prefix}-images` };
+  const names = { originals: `${prefix}-originals`, processed: `${prefix}-renditions`, table: `${prefix}-images`, usage: `${prefix}-usage` };
   const userId = '3f1c2a4e-8b7d-4c21-9e0f-1a2b3c4d5e6f';
   const backends = await startBackends();
   const { s3, sqs, sns, dynamoDb } = backends.clients;
@@ -58,8 +59,20 @@ export async function startProcessorRig(prefix: string, options: { memoryMb?: nu
   const createTopic = async () => {
     topicArn = await provisionTopic(sns, sqs, topicName, queues.observerQueue);
   };
-  const createTable = () => provisionTable(dynamoDb, names.table);
+  // A table "outage" keeps its items: removeTable saves them, createTable puts them back.
+  let saved: Record<string, import('@aws-sdk/client-dynamodb').AttributeValue>[] = [];
+  const createTable = async () => {
+    await provisionTable(dynamoDb, names.table);
+    for (let i = 0; i < saved.length; i += 25) {
+      await dynamoDb.send(new BatchWriteItemCommand({ RequestItems: { [names.table]: saved.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } })) } }));
+    }
+    saved = [];
+  };
   await createTable();
+  await provisionUsageTable(dynamoDb, names.usage);
+  // Records are reserved as POST /uploads reserves them: the processor finishes nothing else.
+  const repository = new DynamoDbImageRepository(dynamoDb, names.table, names.usage);
+  const unlimited = { pendingUploads: 1000, storedImages: 1_000_000, storedBytes: Number.MAX_SAFE_INTEGER };
   await createTopic();
   const processor = await startFunction(
     FUNCTION_IMAGES.processor,
@@ -69,6 +82,7 @@ export async function startProcessorRig(prefix: string, options: { memoryMb?: nu
       [ENV.originalsBucket]: names.originals,
       [ENV.processedBucket]: names.processed,
       [ENV.imagesTable]: names.table,
+      [ENV.usageTable]: names.usage,
       [ENV.notificationsTopicArn]: topicArn,
       ...options.environment,
     },
@@ -84,6 +98,13 @@ export async function startProcessorRig(prefix: string, options: { memoryMb?: nu
     async upload(bytes, extension) {
       const id = `9b2e7c1a-4d3f-4a8b-b6c5-${String(++sequence).padStart(12, '0')}`;
       const key = `${ORIGINALS_PREFIX}${userId}/${id}.${extension}`;
+      const now = new Date();
+      const reserved = await repository.reserve(
+        { imageId: id, userId, originalS3Key: key, contentType: 'application/octet-stream', contentLength: bytes.length, createdAt: now.toISOString(), expiresAt: Math.floor(now.getTime() / 1000) + 3600 },
+        unlimited,
+        Math.floor(now.getTime() / 1000),
+      );
+      if (!reserved.reserved) throw new Error(`could not reserve ${id}: ${JSON.stringify(reserved)}`);
       await s3.send(new PutObjectCommand({ Bucket: names.originals, Key: key, Body: bytes }));
       const message = await pollUntil(
         async () => {
@@ -121,6 +142,7 @@ export async function startProcessorRig(prefix: string, options: { memoryMb?: nu
       return Buffer.from(await Body!.transformToByteArray());
     },
     removeTable: async () => {
+      saved = (await dynamoDb.send(new ScanCommand({ TableName: names.table, ConsistentRead: true }))).Items ?? [];
       await dynamoDb.send(new DeleteTableCommand({ TableName: names.table }));
     },
     createTable,

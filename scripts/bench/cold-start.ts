@@ -59,6 +59,7 @@ export async function coldStarts(quick: boolean): Promise<{ emptyHandlerMs: numb
     ORIGINALS_BUCKET: 'bench-originals',
     PROCESSED_BUCKET: 'bench-renditions',
     IMAGES_TABLE: 'bench-images',
+    USAGE_TABLE: 'bench-usage',
     NOTIFICATIONS_TOPIC_ARN: 'arn:aws:sns:us-east-1:000000000000:bench',
   };
   // Events each function answers without calling AWS: the cost measured is start-up alone.

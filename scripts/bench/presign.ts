@@ -28,7 +28,14 @@ export async function presigning(quick: boolean): Promise<PresignResult> {
     images: new InMemoryImageRepository(),
     ids: { newImageId: randomUUID },
     clock: fixedClock(),
-    policy: { allowedFormats: ['jpeg', 'png'] as const, maxUploadBytes: 25 * 1024 * 1024, expiresInSeconds: 300 },
+    policy: {
+      allowedFormats: ['jpeg', 'png'] as const,
+      maxUploadBytes: 25 * 1024 * 1024,
+      expiresInSeconds: 300,
+      // Thousands of URLs for one user: no quota may get in the way of the measurement.
+      quotas: { pendingUploads: Infinity, storedImages: Infinity, storedBytes: Infinity },
+      pendingExpiresAfterSeconds: 1200,
+    },
   };
   const body = JSON.stringify({ contentType: 'image/jpeg', contentLength: 123456, fileName: 'photo.jpg' });
   const viaUseCase = () => createUpload({ ...deps, policy: { ...deps.policy, allowedFormats: [...deps.policy.allowedFormats] } }, { userId: 'user-1', body });

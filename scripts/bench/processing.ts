@@ -34,10 +34,11 @@ export async function photoLike(width: number, height: number, format: 'jpeg' | 
 /** The processor use case with storage, table and topic as in-memory fakes. */
 function useCase() {
   const originals = new InMemoryObjectStore();
+  const images = new InMemoryImageRepository();
   const deps: ProcessUploadDeps = {
     originals,
     processed: new InMemoryObjectStore(),
-    images: new InMemoryImageRepository(),
+    images,
     notifier: new RecordingNotifier(),
     clock: fixedClock(),
     logger: captureLogs('error').logger,
@@ -54,9 +55,13 @@ function useCase() {
     deps,
     /** Stores the original (setup, not measured) and returns the use case run for it. */
     prepare(bytes: Buffer, extension: string): () => Promise<void> {
-      const key = `user-uploads/${USER}/9b2e7c1a-4d3f-4a8b-b6c5-${String(++n).padStart(12, '0')}.${extension}`;
+      const imageId = `9b2e7c1a-4d3f-4a8b-b6c5-${String(++n).padStart(12, '0')}`;
+      const key = `user-uploads/${USER}/${imageId}.${extension}`;
       originals.put(key, bytes);
+      // The processor finishes only images reserved by POST /uploads.
+      const reserved = images.createPending({ imageId, userId: USER, originalS3Key: key, contentType: 'image/jpeg', contentLength: bytes.length, createdAt: '2026-11-23T12:00:00.000Z' });
       return async () => {
+        await reserved;
         const outcome = await processUpload(deps, { bucketName: 'originals', key, sizeBytes: bytes.length });
         if (outcome !== 'DONE') throw new Error(`expected DONE, got ${outcome}`);
       };

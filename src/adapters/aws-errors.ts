@@ -20,6 +20,8 @@ const TRANSIENT_ERROR_NAMES = new Set([
   'InternalServerError',
   'ServiceUnavailable',
   'TransactionInProgressException',
+  // A write that collided with a concurrent DynamoDB transaction on the same item.
+  'TransactionConflictException',
   'TimeoutError',
   'AbortError',
 ]);

@@ -1,4 +1,5 @@
 import {
+  DeleteObjectsCommand,
   GetObjectCommand,
   NoSuchKey,
   paginateListObjectsV2,
@@ -8,7 +9,9 @@ import {
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { ImageRejectedError } from '../domain/errors';
 import type {
+  DownloadUrlSigner,
   ListedObject,
+  ObjectDeleter,
   ObjectLister,
   ObjectReader,
   ObjectWriter,
@@ -19,7 +22,7 @@ import type {
 import { dependencyError, errorName } from './aws-errors';
 
 /** One S3 bucket. */
-export class S3ObjectStore implements ObjectReader, ObjectWriter, ObjectLister {
+export class S3ObjectStore implements ObjectReader, ObjectWriter, ObjectDeleter, ObjectLister {
   constructor(
     private readonly client: S3Client,
     readonly bucketName: string,
@@ -63,13 +66,42 @@ export class S3ObjectStore implements ObjectReader, ObjectWriter, ObjectLister {
     return Buffer.concat(chunks, received);
   }
 
-  async write(key: string, body: Uint8Array, options: { contentType: string }): Promise<void> {
+  async write(key: string, body: Uint8Array, options: { contentType: string; cacheControl?: string }): Promise<void> {
     try {
       await this.client.send(
-        new PutObjectCommand({ Bucket: this.bucketName, Key: key, Body: body, ContentType: options.contentType }),
+        new PutObjectCommand({
+          Bucket: this.bucketName,
+          Key: key,
+          Body: body,
+          ContentType: options.contentType,
+          // Stored with the object, so S3 sends it with every GET (presigned ones too).
+          ...(options.cacheControl !== undefined ? { CacheControl: options.cacheControl } : {}),
+        }),
       );
     } catch (error) {
       throw dependencyError('S3', 'PutObject', error);
+    }
+  }
+
+  async deleteAll(keys: readonly string[]): Promise<void> {
+    // DeleteObjects takes up to 1000 keys; deleting a missing key succeeds (S3 reports it deleted).
+    // https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteObjects.html
+    for (let start = 0; start < keys.length; start += 1000) {
+      const batch = keys.slice(start, start + 1000);
+      let response;
+      try {
+        response = await this.client.send(
+          new DeleteObjectsCommand({ Bucket: this.bucketName, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true } }),
+        );
+      } catch (error) {
+        throw dependencyError('S3', 'DeleteObjects', error);
+      }
+      // Per-key failures come back in a 200 answer, not as an exception.
+      const [failed] = response.Errors ?? [];
+      if (failed) {
+        const cause = Object.assign(new Error(failed.Message ?? 'DeleteObjects failed'), { name: failed.Code ?? 'DeleteObjectsError' });
+        throw dependencyError('S3', 'DeleteObjects', cause);
+      }
     }
   }
 
@@ -124,6 +156,22 @@ export class S3UploadUrlSigner implements UploadUrlSigner {
       return { url, headers };
     } catch (error) {
       throw dependencyError('S3', 'presign PutObject', error);
+    }
+  }
+}
+
+/** Presigns GETs of renditions, for the address the *client* reaches S3 at (see S3UploadUrlSigner). */
+export class S3DownloadUrlSigner implements DownloadUrlSigner {
+  constructor(
+    private readonly presignClient: S3Client,
+    readonly bucketName: string,
+  ) {}
+
+  async presignGet(key: string, expiresInSeconds: number): Promise<string> {
+    try {
+      return await getSignedUrl(this.presignClient, new GetObjectCommand({ Bucket: this.bucketName, Key: key }), { expiresIn: expiresInSeconds });
+    } catch (error) {
+      throw dependencyError('S3', 'presign GetObject', error);
     }
   }
 }

@@ -1,10 +1,11 @@
-import { ConfigError } from './env-reader';
-import { loadMetricsFunctionConfig, loadProcessorFunctionConfig, loadUploadFunctionConfig } from './function-config';
+import { ConfigError, EnvReader } from './env-reader';
+import { loadImagesApiFunctionConfig, loadMetricsFunctionConfig, loadProcessorFunctionConfig, loadUploadFunctionConfig, readUploadLimits } from './function-config';
 
 const processorEnv = {
   ORIGINALS_BUCKET: 'originals',
   PROCESSED_BUCKET: 'processed',
   IMAGES_TABLE: 'images',
+  USAGE_TABLE: 'usage',
   NOTIFICATIONS_TOPIC_ARN: 'arn:aws:sns:us-east-1:000000000000:image-events',
 };
 
@@ -20,7 +21,7 @@ function problemsOf(load: () => unknown): readonly string[] {
 
 describe('upload function configuration', () => {
   it('has production defaults: 5 minute URLs, 25 MiB, six image types', () => {
-    const config = loadUploadFunctionConfig({ ORIGINALS_BUCKET: 'originals', IMAGES_TABLE: 'images' });
+    const config = loadUploadFunctionConfig({ ORIGINALS_BUCKET: 'originals', IMAGES_TABLE: 'images', USAGE_TABLE: 'usage' });
 
     expect(config).toEqual({
       logLevel: 'info',
@@ -29,9 +30,13 @@ describe('upload function configuration', () => {
       sdkRequestTimeoutMs: 15000,
       originalsBucketName: 'originals',
       imagesTableName: 'images',
+      usageTableName: 'usage',
       allowedFormats: ['jpeg', 'png', 'webp', 'gif', 'avif', 'tiff'],
       maxUploadBytes: 26214400,
       expiresInSeconds: 300,
+      // The URL's lifetime plus a 15-minute margin for a slow upload and a busy queue.
+      pendingExpiresAfterSeconds: 1200,
+      quotas: { pendingUploads: 20, storedImages: 10_000, storedBytes: 5 * 1024 ** 3 },
     });
   });
 
@@ -39,6 +44,11 @@ describe('upload function configuration', () => {
     const config = loadUploadFunctionConfig({
       ORIGINALS_BUCKET: 'originals',
       IMAGES_TABLE: 'images',
+      USAGE_TABLE: 'usage',
+      MAX_PENDING_UPLOADS_PER_USER: '5',
+      MAX_IMAGES_PER_USER: '50',
+      MAX_BYTES_PER_USER: '1000000',
+      PENDING_EXPIRES_AFTER_SECONDS: '4000',
       S3_PUBLIC_ENDPOINT: 'http://localhost:4566',
       S3_FORCE_PATH_STYLE: 'true',
       ALLOWED_CONTENT_TYPES: 'image/png, IMAGE/JPEG',
@@ -53,8 +63,18 @@ describe('upload function configuration', () => {
       allowedFormats: ['png', 'jpeg'],
       maxUploadBytes: 1000,
       expiresInSeconds: 3600,
+      pendingExpiresAfterSeconds: 4000,
+      quotas: { pendingUploads: 5, storedImages: 50, storedBytes: 1_000_000 },
       logLevel: 'debug',
     });
+  });
+
+  it('lets a reservation lapse only after its URL has expired', () => {
+    expect(
+      problemsOf(() =>
+        loadUploadFunctionConfig({ ORIGINALS_BUCKET: 'originals', IMAGES_TABLE: 'images', USAGE_TABLE: 'usage', PENDING_EXPIRES_AFTER_SECONDS: '300' }),
+      ),
+    ).toEqual(['PENDING_EXPIRES_AFTER_SECONDS (300) must be longer than UPLOAD_URL_EXPIRES_IN_SECONDS (300)']);
   });
 
   it('reports every problem in one error', () => {
@@ -67,12 +87,15 @@ describe('upload function configuration', () => {
         S3_PUBLIC_ENDPOINT: 'localhost:4566',
         S3_FORCE_PATH_STYLE: 'yes',
         LOG_LEVEL: 'verbose',
+        MAX_PENDING_UPLOADS_PER_USER: '0',
       }),
     );
 
     expect(problems).toEqual(
       expect.arrayContaining([
         'ORIGINALS_BUCKET is required',
+        'USAGE_TABLE is required',
+        'MAX_PENDING_UPLOADS_PER_USER must be a whole number from 1 to 1000, got "0"',
         'IMAGES_TABLE: "x" is not a valid DynamoDB table name',
         expect.stringMatching(/^ALLOWED_CONTENT_TYPES: "image\/svg\+xml" is not one of/),
         'UPLOAD_URL_EXPIRES_IN_SECONDS must be a whole number from 1 to 3600, got "3601"',
@@ -82,11 +105,11 @@ describe('upload function configuration', () => {
         'LOG_LEVEL must be one of debug, info, warn, error, got "verbose"',
       ]),
     );
-    expect(problems).toHaveLength(8);
+    expect(problems).toHaveLength(10);
   });
 
   it('is frozen', () => {
-    const config = loadUploadFunctionConfig({ ORIGINALS_BUCKET: 'originals', IMAGES_TABLE: 'images' });
+    const config = loadUploadFunctionConfig({ ORIGINALS_BUCKET: 'originals', IMAGES_TABLE: 'images', USAGE_TABLE: 'usage' });
     expect(Object.isFrozen(config)).toBe(true);
     expect(Object.isFrozen(config.allowedFormats)).toBe(true);
   });
@@ -131,9 +154,56 @@ describe('processor configuration', () => {
       'ORIGINALS_BUCKET: "Bad_Bucket" is not a valid S3 bucket name',
       'PROCESSED_BUCKET is required',
       'IMAGES_TABLE is required',
+      'USAGE_TABLE is required',
       'NOTIFICATIONS_TOPIC_ARN: "image-events" is not an SNS topic ARN',
       'PROCESSING_CONCURRENCY must be a whole number from 1 to 10, got "0"',
     ]);
+  });
+});
+
+describe('upload limits, as uploaders must know them', () => {
+  it('are the limits the functions enforce by default', () => {
+    const limits = readUploadLimits(new EnvReader({}));
+    const upload = loadUploadFunctionConfig({ ORIGINALS_BUCKET: 'originals', IMAGES_TABLE: 'images', USAGE_TABLE: 'usage' });
+    const processor = loadProcessorFunctionConfig(processorEnv);
+
+    expect(limits).toEqual({
+      maxUploadBytes: upload.maxUploadBytes,
+      allowedContentTypes: ['image/jpeg', 'image/png', 'image/webp', 'image/gif', 'image/avif', 'image/tiff'],
+      maxInputPixels: processor.maxInputPixels,
+    });
+  });
+
+  it('follow the same variables as the functions, and refuse what they refuse', () => {
+    const env = { MAX_UPLOAD_BYTES: '1048576', ALLOWED_CONTENT_TYPES: 'image/png,IMAGE/JPEG', MAX_INPUT_PIXELS: '1000000' };
+    const reader = new EnvReader({ ...env, ALLOWED_CONTENT_TYPES: 'image/svg+xml' });
+
+    expect(readUploadLimits(new EnvReader(env))).toEqual({ maxUploadBytes: 1_048_576, allowedContentTypes: ['image/png', 'image/jpeg'], maxInputPixels: 1_000_000 });
+    readUploadLimits(reader);
+    expect(() => reader.finish({})).toThrow(/ALLOWED_CONTENT_TYPES: "image\/svg\+xml" is not one of/);
+  });
+});
+
+describe('images-api configuration', () => {
+  const env = { ORIGINALS_BUCKET: 'originals', PROCESSED_BUCKET: 'processed', IMAGES_TABLE: 'images', USAGE_TABLE: 'usage', CURSOR_SIGNING_KEY: 'k'.repeat(32) };
+
+  it('signs rendition URLs for 15 minutes by default', () => {
+    expect(loadImagesApiFunctionConfig(env)).toMatchObject({ renditionUrlExpiresInSeconds: 900, processedBucketName: 'processed', cursorSigningKey: 'k'.repeat(32) });
+    expect(loadImagesApiFunctionConfig({ ...env, RENDITION_URL_EXPIRES_IN_SECONDS: '60', S3_PUBLIC_ENDPOINT: 'http://localhost:4566' })).toMatchObject({
+      renditionUrlExpiresInSeconds: 60,
+      s3PublicEndpoint: 'http://localhost:4566',
+    });
+  });
+
+  it('needs a cursor signing key of at least 32 characters, and never repeats it in a problem', () => {
+    const problems = problemsOf(() => loadImagesApiFunctionConfig({ ...env, CURSOR_SIGNING_KEY: 'short-secret', RENDITION_URL_EXPIRES_IN_SECONDS: '3601' }));
+
+    expect(problems).toEqual([
+      'RENDITION_URL_EXPIRES_IN_SECONDS must be a whole number from 1 to 3600, got "3601"',
+      'CURSOR_SIGNING_KEY: must be at least 32 characters (a random secret)',
+    ]);
+    expect(problems.join()).not.toContain('short-secret');
+    expect(problemsOf(() => loadImagesApiFunctionConfig({}))).toHaveLength(5);
   });
 });
 

@@ -9,6 +9,7 @@ import {
   STORAGE_METRICS,
 } from '../contract';
 import { contentTypeOf, formatFromContentType, IMAGE_FORMATS, type ImageFormat } from '../domain/image-format';
+import type { QuotaLimits } from '../domain/ports/image-repository';
 import { checkBucketName, checkTableName, checkTopicArn, checkUrl, type Env, EnvReader } from './env-reader';
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
@@ -45,9 +46,50 @@ function readMaxUploadBytes(reader: EnvReader): number {
   return reader.integer(ENV.maxUploadBytes, { default: 25 * MIB, min: 1, max: MAX_SINGLE_PUT_BYTES });
 }
 
+function readMaxInputPixels(reader: EnvReader): number {
+  return reader.integer(ENV.maxInputPixels, { default: 50_000_000, min: 1, max: 1_000_000_000 });
+}
+
+function readAllowedFormats(reader: EnvReader): ImageFormat[] {
+  const contentTypes = reader.list(ENV.allowedContentTypes, IMAGE_FORMATS.map(contentTypeOf));
+  const allowedFormats = contentTypes.flatMap((type) => {
+    const format = formatFromContentType(type.toLowerCase());
+    if (!format) reader.problem(`${ENV.allowedContentTypes}: "${type}" is not one of ${IMAGE_FORMATS.map(contentTypeOf).join(', ')}`);
+    return format ? [format] : [];
+  });
+  if (contentTypes.length === 0) reader.problem(`${ENV.allowedContentTypes} must name at least one type`);
+  return allowedFormats;
+}
+
+/**
+ * The limits uploaders must know (the web app checks files against them before asking for a URL),
+ * read from the same variables, with the same defaults, as the functions that enforce them.
+ */
+export interface UploadLimits {
+  readonly maxUploadBytes: number;
+  readonly allowedContentTypes: readonly string[];
+  readonly maxInputPixels: number;
+}
+
+export function readUploadLimits(reader: EnvReader): UploadLimits {
+  return {
+    maxUploadBytes: readMaxUploadBytes(reader),
+    allowedContentTypes: readAllowedFormats(reader).map(contentTypeOf),
+    maxInputPixels: readMaxInputPixels(reader),
+  };
+}
+
+/** The quotas' defaults (README "Quotas"). */
+export const QUOTA_DEFAULTS = { pendingUploads: 20, storedImages: 10_000, storedBytes: 5 * 1024 * MIB } as const;
+/** How long past its URL's expiry a reservation still waits for its upload by default. */
+export const PENDING_EXPIRY_MARGIN_SECONDS = 900;
+
 export interface UploadFunctionConfig extends RuntimeConfig {
   readonly originalsBucketName: string;
   readonly imagesTableName: string;
+  readonly usageTableName: string;
+  readonly quotas: QuotaLimits;
+  readonly pendingExpiresAfterSeconds: number;
   /** Where the uploader reaches S3, when that differs from where the function does (local Docker). */
   readonly s3PublicEndpoint?: string;
   readonly allowedFormats: readonly ImageFormat[];
@@ -57,22 +99,33 @@ export interface UploadFunctionConfig extends RuntimeConfig {
 
 export function loadUploadFunctionConfig(env: Env): Readonly<UploadFunctionConfig> {
   const reader = new EnvReader(env);
-  const contentTypes = reader.list(ENV.allowedContentTypes, IMAGE_FORMATS.map(contentTypeOf));
-  const allowedFormats = contentTypes.flatMap((type) => {
-    const format = formatFromContentType(type.toLowerCase());
-    if (!format) reader.problem(`${ENV.allowedContentTypes}: "${type}" is not one of ${IMAGE_FORMATS.map(contentTypeOf).join(', ')}`);
-    return format ? [format] : [];
-  });
-  if (contentTypes.length === 0) reader.problem(`${ENV.allowedContentTypes} must name at least one type`);
+  const allowedFormats = readAllowedFormats(reader);
   const s3PublicEndpoint = reader.optional(ENV.s3PublicEndpoint, checkUrl);
+  const expiresInSeconds = reader.integer(ENV.uploadUrlExpiresInSeconds, { default: 300, min: 1, max: MAX_URL_LIFETIME_SECONDS });
+  const pendingExpiresAfterSeconds = reader.integer(ENV.pendingExpiresAfterSeconds, {
+    default: expiresInSeconds + PENDING_EXPIRY_MARGIN_SECONDS,
+    min: 1,
+    max: 7 * 24 * 3600,
+  });
+  // A reservation that lapsed while its URL still worked would let an upload arrive for an EXPIRED image.
+  if (pendingExpiresAfterSeconds <= expiresInSeconds) {
+    reader.problem(`${ENV.pendingExpiresAfterSeconds} (${pendingExpiresAfterSeconds}) must be longer than ${ENV.uploadUrlExpiresInSeconds} (${expiresInSeconds})`);
+  }
   return reader.finish({
     ...readRuntime(reader),
     originalsBucketName: reader.required(ENV.originalsBucket, checkBucketName),
     imagesTableName: reader.required(ENV.imagesTable, checkTableName),
+    usageTableName: reader.required(ENV.usageTable, checkTableName),
     ...(s3PublicEndpoint !== undefined ? { s3PublicEndpoint } : {}),
     allowedFormats,
     maxUploadBytes: readMaxUploadBytes(reader),
-    expiresInSeconds: reader.integer(ENV.uploadUrlExpiresInSeconds, { default: 300, min: 1, max: MAX_URL_LIFETIME_SECONDS }),
+    expiresInSeconds,
+    pendingExpiresAfterSeconds,
+    quotas: {
+      pendingUploads: reader.integer(ENV.maxPendingUploadsPerUser, { default: QUOTA_DEFAULTS.pendingUploads, min: 1, max: 1000 }),
+      storedImages: reader.integer(ENV.maxImagesPerUser, { default: QUOTA_DEFAULTS.storedImages, min: 1, max: 1_000_000_000 }),
+      storedBytes: reader.integer(ENV.maxBytesPerUser, { default: QUOTA_DEFAULTS.storedBytes, min: 1, max: Number.MAX_SAFE_INTEGER }),
+    },
   });
 }
 
@@ -80,6 +133,7 @@ export interface ProcessorFunctionConfig extends RuntimeConfig {
   readonly originalsBucketName: string;
   readonly processedBucketName: string;
   readonly imagesTableName: string;
+  readonly usageTableName: string;
   readonly topicArn: string;
   readonly maxUploadBytes: number;
   readonly maxInputPixels: number;
@@ -101,13 +155,46 @@ export function loadProcessorFunctionConfig(env: Env): Readonly<ProcessorFunctio
     originalsBucketName: reader.required(ENV.originalsBucket, checkBucketName),
     processedBucketName: reader.required(ENV.processedBucket, checkBucketName),
     imagesTableName: reader.required(ENV.imagesTable, checkTableName),
+    usageTableName: reader.required(ENV.usageTable, checkTableName),
     topicArn: reader.required(ENV.notificationsTopicArn, checkTopicArn),
     maxUploadBytes: readMaxUploadBytes(reader),
-    maxInputPixels: reader.integer(ENV.maxInputPixels, { default: 50_000_000, min: 1, max: 1_000_000_000 }),
+    maxInputPixels: readMaxInputPixels(reader),
     maxFrames: reader.integer(ENV.maxAnimationFrames, { default: 1000, min: 1, max: 100_000 }),
     thumbnailMaxPx: reader.integer(ENV.thumbnailMaxPx, { default: 256, min: 16, max: 4096 }),
     renditions,
     concurrency: reader.integer(ENV.processingConcurrency, { default: 2, min: 1, max: 10 }),
+  });
+}
+
+export interface ImagesApiFunctionConfig extends RuntimeConfig {
+  readonly originalsBucketName: string;
+  readonly processedBucketName: string;
+  readonly imagesTableName: string;
+  readonly usageTableName: string;
+  /** Where clients reach S3, when that differs from where the function does (local Docker). */
+  readonly s3PublicEndpoint?: string;
+  readonly renditionUrlExpiresInSeconds: number;
+  readonly cursorSigningKey: string;
+}
+
+/** Shortest CURSOR_SIGNING_KEY accepted: 32 characters, 256 bits of a random key in hex or base64. */
+export const MIN_CURSOR_KEY_LENGTH = 32;
+
+export function loadImagesApiFunctionConfig(env: Env): Readonly<ImagesApiFunctionConfig> {
+  const reader = new EnvReader(env);
+  const s3PublicEndpoint = reader.optional(ENV.s3PublicEndpoint, checkUrl);
+  return reader.finish({
+    ...readRuntime(reader),
+    originalsBucketName: reader.required(ENV.originalsBucket, checkBucketName),
+    processedBucketName: reader.required(ENV.processedBucket, checkBucketName),
+    imagesTableName: reader.required(ENV.imagesTable, checkTableName),
+    usageTableName: reader.required(ENV.usageTable, checkTableName),
+    ...(s3PublicEndpoint !== undefined ? { s3PublicEndpoint } : {}),
+    renditionUrlExpiresInSeconds: reader.integer(ENV.renditionUrlExpiresInSeconds, { default: 900, min: 1, max: MAX_URL_LIFETIME_SECONDS }),
+    // Never logged or echoed: a problem names the variable only.
+    cursorSigningKey: reader.required(ENV.cursorSigningKey, (value) =>
+      value.length >= MIN_CURSOR_KEY_LENGTH ? undefined : `must be at least ${MIN_CURSOR_KEY_LENGTH} characters (a random secret)`,
+    ),
   });
 }
 

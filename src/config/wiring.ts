@@ -2,17 +2,20 @@ import { randomUUID } from 'node:crypto';
 import { CloudWatchMetricsSink } from '../adapters/cloudwatch-metrics-sink';
 import { DynamoDbImageRepository } from '../adapters/dynamodb-image-repository';
 import { EmfProcessingMetrics, EmfStorageRunMetrics } from '../adapters/emf-metrics';
-import { S3ObjectStore, S3UploadUrlSigner } from '../adapters/s3-object-store';
+import { S3DownloadUrlSigner, S3ObjectStore, S3UploadUrlSigner } from '../adapters/s3-object-store';
 import { SnsNotifier } from '../adapters/sns-notifier';
 import type { CreateUploadDeps } from '../domain/create-upload';
 import { hexPartitionBoundaries, type MeasureStorageDeps } from '../domain/measure-storage';
 import type { ProcessUploadDeps } from '../domain/process-upload';
+import { PageCursorCodec } from '../domain/page-cursor';
+import type { DeleteImageDeps, ReadImagesDeps } from '../domain/read-images';
 import { JsonLogger } from '../logging/json-logger';
 import type { Clock } from '../domain/ports/clock';
 import type { ProcessingMetrics, StorageRunMetrics } from '../domain/ports/operational-metrics';
 import { cloudWatchClient, dynamoDbClient, presignS3Client, s3Client, snsClient } from './aws-clients';
 import type { Env } from './env-reader';
 import {
+  loadImagesApiFunctionConfig,
   loadMetricsFunctionConfig,
   loadProcessorFunctionConfig,
   loadUploadFunctionConfig,
@@ -36,13 +39,15 @@ export function uploadFunctionDeps(env: Env = process.env): FunctionDeps<CreateU
     logger: logger('generate-upload-url', config.logLevel),
     useCase: {
       signer: new S3UploadUrlSigner(presignS3Client(config, config.s3PublicEndpoint), config.originalsBucketName),
-      images: new DynamoDbImageRepository(dynamoDbClient(config), config.imagesTableName),
+      images: new DynamoDbImageRepository(dynamoDbClient(config), config.imagesTableName, config.usageTableName),
       ids: { newImageId: randomUUID },
       clock: systemClock,
       policy: {
         allowedFormats: config.allowedFormats,
         maxUploadBytes: config.maxUploadBytes,
         expiresInSeconds: config.expiresInSeconds,
+        quotas: config.quotas,
+        pendingExpiresAfterSeconds: config.pendingExpiresAfterSeconds,
       },
     },
   };
@@ -64,7 +69,7 @@ export function processorFunctionDeps(env: Env = process.env): ProcessorDeps {
     useCase: {
       originals: new S3ObjectStore(s3, config.originalsBucketName),
       processed: new S3ObjectStore(s3, config.processedBucketName),
-      images: new DynamoDbImageRepository(dynamoDbClient(config), config.imagesTableName),
+      images: new DynamoDbImageRepository(dynamoDbClient(config), config.imagesTableName, config.usageTableName),
       notifier: new SnsNotifier(snsClient(config), config.topicArn),
       clock: systemClock,
       policy: {
@@ -74,6 +79,34 @@ export function processorFunctionDeps(env: Env = process.env): ProcessorDeps {
         thumbnailMaxPx: config.thumbnailMaxPx,
         renditions: config.renditions,
       },
+    },
+  };
+}
+
+export interface ImagesApiDeps {
+  readonly logger: JsonLogger;
+  readonly read: ReadImagesDeps;
+  readonly delete: Omit<DeleteImageDeps, 'logger'>;
+}
+
+export function imagesApiFunctionDeps(env: Env = process.env): ImagesApiDeps {
+  const config = loadImagesApiFunctionConfig(env);
+  const s3 = s3Client(config);
+  const images = new DynamoDbImageRepository(dynamoDbClient(config), config.imagesTableName, config.usageTableName);
+  return {
+    logger: logger('images-api', config.logLevel),
+    read: {
+      images,
+      renditionUrls: new S3DownloadUrlSigner(presignS3Client(config, config.s3PublicEndpoint), config.processedBucketName),
+      cursors: new PageCursorCodec(config.cursorSigningKey),
+      clock: systemClock,
+      policy: { renditionUrlExpiresInSeconds: config.renditionUrlExpiresInSeconds },
+    },
+    delete: {
+      images,
+      originals: new S3ObjectStore(s3, config.originalsBucketName),
+      processed: new S3ObjectStore(s3, config.processedBucketName),
+      clock: systemClock,
     },
   };
 }

@@ -1,21 +1,25 @@
-import { FakeSigner, fixedClock, InMemoryImageRepository, sequentialIds } from '../test-support/fakes';
+import { FakeSigner, fixedClock, InMemoryImageRepository, ManualClock, sequentialIds } from '../test-support/fakes';
 import { createUpload, type CreateUploadDeps } from './create-upload';
 import { DependencyError, RequestError } from './errors';
 
 const USER = '3f1c2a4e-8b7d-4c21-9e0f-1a2b3c4d5e6f';
 
-function setup() {
+const QUOTAS = { pendingUploads: 3, storedImages: 5, storedBytes: 3000 };
+
+function setup(clock = fixedClock('2026-11-23T12:00:00.000Z')) {
   const images = new InMemoryImageRepository();
   const signer = new FakeSigner();
   const deps: CreateUploadDeps = {
     signer,
     images,
     ids: sequentialIds(),
-    clock: fixedClock('2026-11-23T12:00:00.000Z'),
-    policy: { allowedFormats: ['jpeg', 'png', 'webp'], maxUploadBytes: 1000, expiresInSeconds: 300 },
+    clock,
+    policy: { allowedFormats: ['jpeg', 'png', 'webp'], maxUploadBytes: 1000, expiresInSeconds: 300, quotas: QUOTAS, pendingExpiresAfterSeconds: 1200 },
   };
   return { deps, images, signer };
 }
+
+const png = (contentLength = 100) => JSON.stringify({ contentType: 'image/png', contentLength });
 
 describe('createUpload', () => {
   it('presigns a PUT for a fresh key in the caller folder and records the image as PENDING', async () => {
@@ -46,8 +50,63 @@ describe('createUpload', () => {
       contentLength: 512,
       originalFileName: 'cat.webp',
       createdAt: '2026-11-23T12:00:00.000Z',
+      // The TTL attribute: 20 minutes (the URL's 5 plus a margin) after the reservation.
+      expiresAt: Date.parse('2026-11-23T12:20:00.000Z') / 1000,
       status: 'PENDING',
     });
+    expect(images.usageOf(USER)).toMatchObject({ images: 1, bytes: 512 });
+    expect([...images.usageOf(USER).reservations.keys()]).toEqual([imageId]);
+  });
+
+  it('refuses a reservation over the pending limit, with no record and no URL kept', async () => {
+    const { deps, images } = setup();
+    for (let i = 0; i < QUOTAS.pendingUploads; i += 1) await createUpload(deps, { userId: USER, body: png() });
+
+    const attempt = createUpload(deps, { userId: USER, body: png() });
+
+    await expect(attempt).rejects.toMatchObject({ name: 'QuotaExceededError', code: 'TOO_MANY_REQUESTS', quota: 'pendingUploads', limit: 3 });
+    expect(images.records.size).toBe(3);
+  });
+
+  it('refuses images over the stored-images limit, counting finished ones, until one is deleted', async () => {
+    const { deps, images } = setup();
+    for (let i = 0; i < QUOTAS.storedImages; i += 1) {
+      const { imageId } = await createUpload(deps, { userId: USER, body: png() });
+      const record = images.records.get(imageId)!;
+      await images.finish({ ...record, status: 'FAILED', failureMessage: 'x', processedAt: 'now' }, record);
+    }
+
+    await expect(createUpload(deps, { userId: USER, body: png() })).rejects.toMatchObject({ code: 'QUOTA_EXCEEDED', quota: 'storedImages', limit: 5 });
+    const victim = [...images.records.values()][0]!;
+    await images.markDeleted(victim, 'now', 0);
+    await expect(createUpload(deps, { userId: USER, body: png() })).resolves.toBeDefined();
+  });
+
+  it('refuses an upload that would exceed the stored bytes', async () => {
+    const { deps } = setup();
+    await createUpload(deps, { userId: USER, body: png(1000) });
+    await createUpload(deps, { userId: USER, body: png(1000) });
+
+    await expect(createUpload(deps, { userId: USER, body: png(1000) })).resolves.toBeDefined();
+
+    await expect(createUpload(deps, { userId: USER, body: png(1) })).rejects.toMatchObject({ quota: 'storedBytes', limit: 3000 });
+  });
+
+  it('frees abandoned reservations once past their deadline: they become EXPIRED and give their share back', async () => {
+    const clock = new ManualClock(new Date('2026-11-23T12:00:00.000Z'));
+    const { deps, images } = setup(clock);
+    const abandoned = [];
+    for (let i = 0; i < QUOTAS.pendingUploads; i += 1) abandoned.push((await createUpload(deps, { userId: USER, body: png() })).imageId);
+    clock.advance(1199);
+    await expect(createUpload(deps, { userId: USER, body: png() })).rejects.toMatchObject({ quota: 'pendingUploads' });
+
+    clock.advance(1);
+    const fresh = await createUpload(deps, { userId: USER, body: png() });
+
+    expect(abandoned.map((id) => images.records.get(id)?.status)).toEqual(['EXPIRED', 'EXPIRED', 'EXPIRED']);
+    expect(images.records.get(fresh.imageId)?.status).toBe('PENDING');
+    expect(images.usageOf(USER)).toMatchObject({ images: 1, bytes: 100 });
+    expect([...images.usageOf(USER).reservations.keys()]).toEqual([fresh.imageId]);
   });
 
   it('never lets the file name reach the key', async () => {

@@ -1,9 +1,10 @@
-import { RequestError } from './errors';
+import type { QuotaName } from '../contract';
+import { QuotaExceededError, RequestError } from './errors';
 import { isSafeUserId, originalKey } from './image-key';
 import { parseUploadRequest, type UploadPolicy } from './upload-request';
 import type { Clock } from './ports/clock';
 import type { IdGenerator } from './ports/id-generator';
-import type { ImageRepository } from './ports/image-repository';
+import type { ImageRepository, QuotaLimits } from './ports/image-repository';
 import type { UploadUrlSigner } from './ports/object-store';
 
 export interface CreateUploadDeps {
@@ -11,7 +12,11 @@ export interface CreateUploadDeps {
   readonly images: ImageRepository;
   readonly ids: IdGenerator;
   readonly clock: Clock;
-  readonly policy: UploadPolicy;
+  readonly policy: UploadPolicy & {
+    readonly quotas: QuotaLimits;
+    /** A reservation whose upload never came lapses (reads EXPIRED) this long after it was made. */
+    readonly pendingExpiresAfterSeconds: number;
+  };
 }
 
 export interface CreatedUpload {
@@ -44,15 +49,25 @@ export async function createUpload(
     contentLength: request.contentLength,
     expiresInSeconds: deps.policy.expiresInSeconds,
   });
-  await deps.images.createPending({
+  const now = deps.clock.now();
+  const nowSeconds = Math.floor(now.getTime() / 1000);
+  const pending = {
     imageId,
     userId: input.userId,
     originalS3Key: key,
     contentType: request.contentType,
     contentLength: request.contentLength,
     ...(request.fileName !== undefined ? { originalFileName: request.fileName } : {}),
-    createdAt: deps.clock.now().toISOString(),
-  });
+    createdAt: now.toISOString(),
+    expiresAt: nowSeconds + deps.policy.pendingExpiresAfterSeconds,
+  };
+  let outcome = await deps.images.reserve(pending, deps.policy.quotas, nowSeconds);
+  // Abandoned reservations are freed when they stand in the way, not by a sweeper: the usage item
+  // names them, so no scan is ever needed (and DynamoDB's TTL, which removes their records, may lag days).
+  if (!outcome.reserved && outcome.lapsedReservations > 0 && (await deps.images.expireReservations(input.userId, nowSeconds)) > 0) {
+    outcome = await deps.images.reserve(pending, deps.policy.quotas, nowSeconds);
+  }
+  if (!outcome.reserved) throw quotaExceeded(outcome.exceeded, outcome.limit);
   return {
     imageId,
     uploadUrl: presigned.url,
@@ -60,4 +75,14 @@ export async function createUpload(
     expiresInSeconds: deps.policy.expiresInSeconds,
     headers: presigned.headers,
   };
+}
+
+const QUOTA_MESSAGES: Readonly<Record<QuotaName, (limit: number) => string>> = {
+  pendingUploads: (limit) => `You have ${limit} uploads waiting to be uploaded or processed; try again once some have finished.`,
+  storedImages: (limit) => `You have reached the limit of ${limit} images; delete some to upload more.`,
+  storedBytes: (limit) => `This upload would exceed your storage limit of ${limit} bytes; delete some images to upload more.`,
+};
+
+function quotaExceeded(quota: QuotaName, limit: number): QuotaExceededError {
+  return new QuotaExceededError(quota, limit, QUOTA_MESSAGES[quota](limit));
 }

@@ -1,3 +1,5 @@
+import type { QuotaName } from '../contract';
+
 /**
  * The error hierarchy every layer speaks. `code` is stable and machine-readable; `retryable` says
  * honestly whether the same call may succeed later without anyone changing anything.
@@ -18,6 +20,7 @@ export class AppError extends Error {
 export type RequestErrorCode =
   | 'UNAUTHORIZED'
   | 'INVALID_REQUEST'
+  | 'NOT_FOUND'
   | 'PAYLOAD_TOO_LARGE'
   | 'UNSUPPORTED_MEDIA_TYPE';
 
@@ -28,6 +31,20 @@ export class RequestError extends AppError {
     readonly problems: readonly string[] = [],
   ) {
     super(message, code, false);
+  }
+}
+
+/**
+ * A per-user limit of POST /uploads is reached. `pendingUploads` clears by itself as uploads finish
+ * (429 with Retry-After); the stored limits only when the user deletes images (403).
+ */
+export class QuotaExceededError extends AppError {
+  constructor(
+    readonly quota: QuotaName,
+    readonly limit: number,
+    message: string,
+  ) {
+    super(message, quota === 'pendingUploads' ? 'TOO_MANY_REQUESTS' : 'QUOTA_EXCEEDED', false);
   }
 }
 

@@ -21,6 +21,8 @@ export interface PendingImage {
   readonly contentLength: number;
   readonly originalFileName?: string;
   readonly createdAt: string;
+  /** When the reservation lapses if no upload came (epoch seconds): the record's TTL attribute. */
+  readonly expiresAt: number;
 }
 
 /** When each processing stage happened (ISO 8601), stored with the final state: see PROCESSING_STAGES. */
@@ -86,5 +88,8 @@ export interface ImageRecord {
   readonly failureMessage?: string;
   readonly processedAt?: string;
   readonly notifiedAt?: string;
+  /** Epoch seconds; only while PENDING, EXPIRED or DELETED (the TTL attribute). */
+  readonly expiresAt?: number;
+  readonly deletedAt?: string;
   readonly stages?: StageTimes;
 }

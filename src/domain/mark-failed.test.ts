@@ -49,7 +49,8 @@ describe('markFailed', () => {
 
   it.each(['DONE', 'REJECTED'] as const)('never replaces %s, and sends nothing more when its notification went out', async (status) => {
     const { deps, images, notifier } = setup();
-    await images.finish(finished(status));
+    await pending(images);
+    await images.finish(finished(status), images.records.get(IMAGE)!);
     await images.markNotified(IMAGE, status, 'earlier');
 
     expect(await markFailed(deps, { bucketName: 'originals', key: KEY }, 5)).toBe('ALREADY_FINISHED');
@@ -59,11 +60,20 @@ describe('markFailed', () => {
 
   it.each(['DONE', 'REJECTED'] as const)('sends the owed notification of a %s image whose notification kept failing', async (status) => {
     const { deps, images, notifier } = setup();
-    await images.finish(finished(status));
+    await pending(images);
+    await images.finish(finished(status), images.records.get(IMAGE)!);
 
     expect(await markFailed(deps, { bucketName: 'originals', key: KEY }, 6)).toBe('ALREADY_FINISHED');
     expect(images.records.get(IMAGE)).toMatchObject({ status, notifiedAt: expect.any(String) });
     expect(notifier.published).toEqual([expect.objectContaining({ status, imageId: IMAGE })]);
+  });
+
+  it('records nothing for an image that has no reserved record (deleted meanwhile)', async () => {
+    const { deps, images, notifier } = setup();
+
+    expect(await markFailed(deps, { bucketName: 'originals', key: KEY }, 5)).toBe('NOT_RESERVED');
+    expect(images.records.size).toBe(0);
+    expect(notifier.published).toEqual([]);
   });
 
   it('ignores an event for an object outside the upload layout', async () => {

@@ -16,7 +16,7 @@ export interface MarkFailedDeps {
   readonly originalsBucketName: string;
 }
 
-export type MarkFailedOutcome = 'FAILED' | 'ALREADY_FINISHED' | 'NOT_AN_UPLOAD';
+export type MarkFailedOutcome = 'FAILED' | 'ALREADY_FINISHED' | 'NOT_AN_UPLOAD' | 'NOT_RESERVED';
 
 /**
  * For an upload whose message reached the dead-letter queue: records FAILED (never over DONE or
@@ -32,9 +32,13 @@ export async function markFailed(deps: MarkFailedDeps, object: CreatedObject, re
     return 'NOT_AN_UPLOAD';
   }
   const existing = await deps.images.get(parts.imageId);
+  if (!existing) {
+    deps.logger.warn('dead-lettered event for an image without a reserved record ignored', { imageId: parts.imageId, key: object.key });
+    return 'NOT_RESERVED';
+  }
   // Nothing to record when FAILED may not be written over the stored state, or is already stored and announced.
-  const alreadySettled = existing && (!canMove(existing.status, 'FAILED') || (existing.status === 'FAILED' && existing.notifiedAt !== undefined));
-  if (existing && alreadySettled) {
+  const alreadySettled = !canMove(existing.status, 'FAILED') || (existing.status === 'FAILED' && existing.notifiedAt !== undefined);
+  if (alreadySettled) {
     if (existing.notifiedAt === undefined) await notifyOutcome(deps, existing);
     return 'ALREADY_FINISHED';
   }
@@ -46,7 +50,7 @@ export async function markFailed(deps: MarkFailedDeps, object: CreatedObject, re
     failureMessage: `Processing kept failing and the message was moved to the dead-letter queue (delivered ${receiveCount} times in all).`,
     processedAt: deps.clock.now().toISOString(),
   };
-  if (!(await deps.images.finish(failed))) return 'ALREADY_FINISHED';
+  if (!(await deps.images.finish(failed, existing))) return 'ALREADY_FINISHED';
   const { notifiedAt: _previous, ...stored } = { ...existing, ...failed };
   await notifyOutcome(deps, stored);
   return 'FAILED';

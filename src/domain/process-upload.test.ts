@@ -92,6 +92,7 @@ describe('processUpload', () => {
     expect(env.notifier.published).toEqual([
       {
         subject: 'Image processed: holiday.jpg',
+        emailText: expect.stringContaining('The image "holiday.jpg" was processed.'),
         imageId: IMAGE,
         userId: USER,
         status: 'DONE',
@@ -102,15 +103,66 @@ describe('processUpload', () => {
     ]);
   });
 
-  it('processes an object that has no PENDING record (written by other means)', async () => {
+  it('removes an object without a reserved record and records nothing: an upload after a delete, or one nobody reserved', async () => {
     const env = setup();
     const original = await images.jpeg();
     env.originals.put(KEY, original);
 
     const outcome = await processUpload(env.deps, { bucketName: ORIGINALS, key: KEY });
 
-    expect(outcome).toBe('DONE');
-    expect(env.repository.records.get(IMAGE)?.status).toBe('DONE');
+    expect(outcome).toBe('NOT_RESERVED');
+    expect(env.repository.records.size).toBe(0);
+    expect(env.originals.objects.has(KEY)).toBe(false);
+    expect(env.processed.objects.size).toBe(0);
+    expect(env.notifier.published).toEqual([]);
+  });
+
+  it('stores every rendition as immutable, so clients may cache it for good', async () => {
+    const env = setup();
+    const object = await withPendingUpload(env, await images.jpeg());
+
+    await processUpload(env.deps, object);
+
+    expect([...env.processed.objects.values()].map((stored) => stored.cacheControl)).toEqual([
+      'private, max-age=31536000, immutable',
+      'private, max-age=31536000, immutable',
+    ]);
+  });
+
+  it('removes what it wrote when the image was deleted while it was being processed, and records and sends nothing', async () => {
+    const env = setup();
+    const object = await withPendingUpload(env, await images.jpeg());
+    const finish = env.repository.finish.bind(env.repository);
+    env.repository.finish = async (image, previous) => {
+      // DELETE /images/{id} gets in between the read and the final write.
+      const stored = env.repository.records.get(IMAGE)!;
+      await env.repository.markDeleted(stored, '2026-11-23T12:00:04.000Z', 0);
+      await env.repository.remove(IMAGE);
+      return finish(image, previous);
+    };
+
+    const outcome = await processUpload(env.deps, object);
+
+    expect(outcome).toBe('DISCARDED');
+    expect(env.repository.records.has(IMAGE)).toBe(false);
+    expect(env.processed.objects.size).toBe(0);
+    expect(env.notifier.published).toEqual([]);
+    expect(env.repository.usageOf(USER)).toMatchObject({ images: 0, bytes: 0, reservations: new Map() });
+  });
+
+  it('ends the reservation on DONE, and gives the image and its bytes back on REJECTED', async () => {
+    const env = setup();
+    const done = await withPendingUpload(env, await images.jpeg());
+    await processUpload(env.deps, done);
+    const afterDone = { ...env.repository.usageOf(USER), reservations: new Map(env.repository.usageOf(USER).reservations) };
+    const other = '9b2e7c1a-4d3f-4a8b-b6c5-000000000002';
+    env.originals.put(`user-uploads/${USER}/${other}.jpg`, images.html());
+    await env.repository.createPending({ imageId: other, userId: USER, originalS3Key: `user-uploads/${USER}/${other}.jpg`, contentType: 'image/jpeg', contentLength: 50, createdAt: '2026-11-23T12:00:01.000Z' });
+
+    expect(await processUpload(env.deps, { bucketName: ORIGINALS, key: `user-uploads/${USER}/${other}.jpg` })).toBe('REJECTED');
+
+    expect(afterDone).toMatchObject({ images: 1, bytes: done.sizeBytes, reservations: new Map() });
+    expect(env.repository.usageOf(USER)).toMatchObject({ images: 1, bytes: done.sizeBytes, reservations: new Map() });
   });
 
   it('changes nothing when a message is delivered again after DONE', async () => {
@@ -253,14 +305,17 @@ describe('processUpload', () => {
   it('lets a FAILED image (redriven from the dead-letter queue) become DONE', async () => {
     const env = setup();
     const object = await withPendingUpload(env, await images.jpeg());
-    await env.repository.finish({
-      status: 'FAILED',
-      imageId: IMAGE,
-      userId: USER,
-      originalS3Key: KEY,
-      failureMessage: 'gave up after 5 attempts',
-      processedAt: '2026-11-23T12:00:01.000Z',
-    });
+    await env.repository.finish(
+      {
+        status: 'FAILED',
+        imageId: IMAGE,
+        userId: USER,
+        originalS3Key: KEY,
+        failureMessage: 'gave up after 5 attempts',
+        processedAt: '2026-11-23T12:00:01.000Z',
+      },
+      env.repository.records.get(IMAGE)!,
+    );
 
     expect(await processUpload(env.deps, object)).toBe('DONE');
     expect(env.repository.records.get(IMAGE)).toMatchObject({ status: 'DONE' });
@@ -271,9 +326,9 @@ describe('processUpload', () => {
     const env = setup();
     const object = await withPendingUpload(env, await images.jpeg());
     const finish = env.repository.finish.bind(env.repository);
-    env.repository.finish = async (image) => {
-      await finish({ ...image }); // the other delivery wins the conditional write
-      return finish(image);
+    env.repository.finish = async (image, previous) => {
+      await finish({ ...image }, previous); // the other delivery wins the conditional write
+      return finish(image, previous);
     };
 
     const outcome = await processUpload(env.deps, object);

@@ -1,9 +1,9 @@
-import type { RenditionSpec } from '../contract';
+import { RENDITION_CACHE_CONTROL, type RenditionSpec } from '../contract';
 import { ImageRejectedError, MisconfigurationError } from './errors';
 import type { ImageFormat } from './image-format';
 import { parseOriginalKey, renditionKey, thumbnailKey } from './image-key';
 import { isFinal } from './image-lifecycle';
-import { notifyOutcome, subject } from './image-notification';
+import { notifyOutcome, unknownObjectNotification } from './image-notification';
 import { type DecodeLimits, type OutputSpec, renderImage } from './image-pipeline';
 import type { CreatedObject } from './storage-event';
 import type { Clock } from './ports/clock';
@@ -11,7 +11,7 @@ import type { ImageRepository } from './ports/image-repository';
 import type { DoneImage, ImageRecord, RejectedImage } from './image-record';
 import type { Logger } from './ports/logger';
 import type { Notifier } from './ports/notifier';
-import type { ObjectReader, ObjectWriter } from './ports/object-store';
+import type { ObjectDeleter, ObjectReader, ObjectWriter } from './ports/object-store';
 
 export interface ProcessingPolicy {
   readonly originalsBucketName: string;
@@ -23,8 +23,8 @@ export interface ProcessingPolicy {
 }
 
 export interface ProcessUploadDeps {
-  readonly originals: ObjectReader;
-  readonly processed: ObjectWriter;
+  readonly originals: ObjectReader & ObjectDeleter;
+  readonly processed: ObjectWriter & ObjectDeleter;
   readonly images: ImageRepository;
   readonly notifier: Notifier;
   readonly clock: Clock;
@@ -32,7 +32,12 @@ export interface ProcessUploadDeps {
   readonly policy: ProcessingPolicy;
 }
 
-export type ProcessOutcome = 'DONE' | 'REJECTED' | 'ALREADY_FINISHED';
+/**
+ * NOT_RESERVED: no record for the image (deleted, or never issued by POST /uploads): the object is
+ * removed and nothing else is done.
+ * DISCARDED: the image was deleted while it was being processed; the renditions written are removed.
+ */
+export type ProcessOutcome = 'DONE' | 'REJECTED' | 'ALREADY_FINISHED' | 'NOT_RESERVED' | 'DISCARDED';
 
 /**
  * Turns one uploaded original into renditions, a DONE or REJECTED record and a notification.
@@ -58,14 +63,24 @@ export async function processUpload(deps: ProcessUploadDeps, object: CreatedObje
     return 'REJECTED';
   }
   const existing = await deps.images.get(parts.imageId);
-  if (existing && isFinal(existing.status)) {
+  if (!existing) {
+    // Only a record reserved by POST /uploads can be finished: a late event for a deleted image, or
+    // an object nobody reserved, must not bring a record (or renditions) into existence.
+    // Its bytes are removed too: an upload URL of a deleted image leads nowhere, and an object
+    // nobody reserved has no owner to count it against.
+    await deps.originals.deleteAll([object.key]);
+    deps.logger.warn('upload without a reserved record removed', { imageId: parts.imageId, key: object.key });
+    return 'NOT_RESERVED';
+  }
+  if (isFinal(existing.status)) {
     if (existing.notifiedAt === undefined) await notifyOutcome(deps, existing);
     return 'ALREADY_FINISHED';
   }
   const identity = { imageId: parts.imageId, userId: parts.userId, originalS3Key: object.key };
   try {
     const done = await render(deps, identity, parts.format, object.sizeBytes);
-    return (await finish(deps, done, existing)) ? 'DONE' : 'ALREADY_FINISHED';
+    if (await finish(deps, done, existing)) return 'DONE';
+    return (await discardIfDeleted(deps, done)) ? 'DISCARDED' : 'ALREADY_FINISHED';
   } catch (error) {
     if (!(error instanceof ImageRejectedError)) throw error;
     const rejected: RejectedImage = {
@@ -111,7 +126,9 @@ async function render(
     limits: policy.limits,
   });
   await Promise.all(
-    rendered.map((output) => deps.processed.write(output.key, output.body, { contentType: `image/${output.format}` })),
+    rendered.map((output) =>
+      deps.processed.write(output.key, output.body, { contentType: `image/${output.format}`, cacheControl: RENDITION_CACHE_CONTROL }),
+    ),
   );
   return {
     ...identity,
@@ -130,11 +147,24 @@ async function render(
 async function finish(
   deps: ProcessUploadDeps,
   image: DoneImage | RejectedImage,
-  existing: ImageRecord | undefined,
+  existing: ImageRecord,
 ): Promise<boolean> {
-  if (!(await deps.images.finish(image))) return false;
+  if (!(await deps.images.finish(image, existing))) return false;
   const { notifiedAt: _previous, ...stored } = { ...existing, ...image };
   await notifyOutcome(deps, stored);
+  return true;
+}
+
+/**
+ * This attempt lost the race for the final write. If another delivery finished the image, its
+ * renditions are these very keys and stay. If the image was deleted meanwhile, nothing refers to
+ * what this attempt wrote any more: it is removed, so a delete always leaves nothing behind.
+ */
+async function discardIfDeleted(deps: ProcessUploadDeps, done: DoneImage): Promise<boolean> {
+  const now = await deps.images.get(done.imageId);
+  if (now?.status === 'DONE') return false;
+  await deps.processed.deleteAll(done.renditions.map((rendition) => rendition.key));
+  deps.logger.info('renditions of an image deleted during processing removed', { imageId: done.imageId, status: now?.status ?? 'none' });
   return true;
 }
 
@@ -144,13 +174,7 @@ async function finish(
  * acknowledged; the object itself is left alone.
  */
 async function rejectUnknownObject(deps: ProcessUploadDeps, object: CreatedObject): Promise<void> {
-  const reason = 'INVALID_KEY';
-  deps.logger.warn('object outside the upload layout ignored', { bucketName: object.bucketName, key: object.key, reason });
-  await deps.notifier.publish({
-    subject: subject(`Upload rejected (${reason}): ${object.key}`),
-    status: 'REJECTED',
-    originalS3Key: object.key,
-    reason,
-    message: `s3://${object.bucketName}/${object.key} is not a key the upload function issues.`,
-  });
+  const notification = unknownObjectNotification(object, deps.clock.now().toISOString());
+  deps.logger.warn('object outside the upload layout ignored', { bucketName: object.bucketName, key: object.key, reason: notification.reason });
+  await deps.notifier.publish(notification);
 }

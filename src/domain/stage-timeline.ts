@@ -1,5 +1,5 @@
 import { PROCESSING_STAGES, type ProcessingStage } from '../contract';
-import type { FinishedImage, StageTimes } from './image-record';
+import type { FinishedImage, ImageRecord, StageTimes } from './image-record';
 import type { Clock } from './ports/clock';
 import type { ImageObservation } from './ports/operational-metrics';
 import type { ProcessOutcome, ProcessUploadDeps } from './process-upload';
@@ -67,9 +67,9 @@ export function timedProcessing(deps: ProcessUploadDeps, timeline: StageTimeline
       },
     }),
     images: overriding(deps.images, {
-      async finish(image: FinishedImage) {
+      async finish(image: FinishedImage, previous: ImageRecord) {
         const withStages = { ...image, stages: timeline.stages } as FinishedImage;
-        const stored = await deps.images.finish(withStages);
+        const stored = await deps.images.finish(withStages, previous);
         if (stored) timeline.recordFinished(withStages);
         return stored;
       },
@@ -90,7 +90,7 @@ function elapsedMs(from: string | undefined, to: string | undefined): number | u
 /** What the metrics learn from one settled image: its outcome, how long it took, how many bytes. */
 export function observationOf(outcome: ProcessOutcome, timeline: StageTimeline): ImageObservation {
   const image = timeline.finished;
-  if (outcome === 'ALREADY_FINISHED') return { status: 'ALREADY_FINISHED' };
+  if (outcome === 'ALREADY_FINISHED' || outcome === 'NOT_RESERVED' || outcome === 'DISCARDED') return { status: outcome };
   // Settled without a record of its own (an object outside the upload layout has no image id).
   if (!image) return { status: outcome };
   const stages = image.stages ?? {};

@@ -1,7 +1,8 @@
 import { DependencyError, ImageRejectedError } from '../domain/errors';
-import { canMove } from '../domain/image-lifecycle';
+import type { QuotaName, VisibleStatus } from '../contract';
+import { canMove, isPastDeadline, usageChange, visibleStatus, type UsageChange } from '../domain/image-lifecycle';
 import type { Clock } from '../domain/ports/clock';
-import type { ImageRepository } from '../domain/ports/image-repository';
+import type { ImagePage, ImageRepository, PagePosition, QuotaLimits, ReserveOutcome } from '../domain/ports/image-repository';
 import type { FinishedImage, ImageRecord, ImageStatus, PendingImage } from '../domain/image-record';
 import { JsonLogger } from '../logging/json-logger';
 import type { MetricsSink } from '../domain/ports/metrics-sink';
@@ -10,7 +11,9 @@ import type { Notifier } from '../domain/ports/notifier';
 import type { ImageObservation, ProcessingMetrics, StorageRunMetrics, StorageRunObservation } from '../domain/ports/operational-metrics';
 import type { ImageNotification } from '../domain/image-notification';
 import type {
+  DownloadUrlSigner,
   ListedObject,
+  ObjectDeleter,
   ObjectLister,
   ObjectReader,
   ObjectWriter,
@@ -39,8 +42,8 @@ export class FaultSwitch {
   }
 }
 
-export class InMemoryObjectStore implements ObjectReader, ObjectWriter, ObjectLister {
-  readonly objects = new Map<string, { body: Buffer; contentType: string }>();
+export class InMemoryObjectStore implements ObjectReader, ObjectWriter, ObjectDeleter, ObjectLister {
+  readonly objects = new Map<string, { body: Buffer; contentType: string; cacheControl?: string }>();
   readonly faults = new FaultSwitch('S3');
   reads = 0;
   writes = 0;
@@ -58,10 +61,15 @@ export class InMemoryObjectStore implements ObjectReader, ObjectWriter, ObjectLi
     return object.body;
   }
 
-  async write(key: string, body: Uint8Array, options: { contentType: string }): Promise<void> {
+  async write(key: string, body: Uint8Array, options: { contentType: string; cacheControl?: string }): Promise<void> {
     this.faults.check('PutObject');
     this.writes += 1;
-    this.put(key, body, options.contentType);
+    this.objects.set(key, { body: Buffer.from(body), contentType: options.contentType, ...(options.cacheControl ? { cacheControl: options.cacheControl } : {}) });
+  }
+
+  async deleteAll(keys: readonly string[]): Promise<void> {
+    this.faults.check('DeleteObjects');
+    for (const key of keys) this.objects.delete(key);
   }
 
   async *listPages(options: { startAfter?: string; signal?: AbortSignal }): AsyncIterable<readonly ListedObject[]> {
@@ -75,15 +83,62 @@ export class InMemoryObjectStore implements ObjectReader, ObjectWriter, ObjectLi
   }
 }
 
-/** Behaves like the DynamoDB adapter, conditions included. */
+/** Behaves like the DynamoDB adapter, conditions and usage counters included. */
 export class InMemoryImageRepository implements ImageRepository {
   readonly records = new Map<string, ImageRecord>();
+  readonly usage = new Map<string, Usage>();
   readonly faults = new FaultSwitch('DynamoDB');
 
-  async createPending(image: PendingImage): Promise<void> {
+  /** A PENDING record with its reservation, as POST /uploads leaves it (no limits apply). */
+  async createPending(image: Omit<PendingImage, 'expiresAt'> & { expiresAt?: number }): Promise<void> {
+    const unlimited = { pendingUploads: Infinity, storedImages: Infinity, storedBytes: Infinity };
+    const outcome = await this.reserve({ expiresAt: 4_000_000_000, ...image }, unlimited, 0);
+    if (!outcome.reserved) throw new Error('unreachable');
+  }
+
+  usageOf(userId: string): Usage {
+    let usage = this.usage.get(userId);
+    if (!usage) this.usage.set(userId, (usage = { images: 0, bytes: 0, reservations: new Map() }));
+    return usage;
+  }
+
+  async reserve(image: PendingImage, limits: QuotaLimits, nowSeconds: number): Promise<ReserveOutcome> {
+    this.faults.check('UpdateItem');
+    const usage = this.usageOf(image.userId);
+    const lapsedReservations = [...usage.reservations.values()].filter((reservation) => reservation.expiresAt <= nowSeconds).length;
+    const exceeded: [QuotaName, boolean][] = [
+      ['storedBytes', usage.bytes + image.contentLength > limits.storedBytes],
+      ['storedImages', usage.images >= limits.storedImages],
+      ['pendingUploads', usage.reservations.size >= limits.pendingUploads],
+    ];
+    const first = exceeded.find(([, over]) => over);
+    if (first) return { reserved: false, exceeded: first[0], limit: limits[first[0]], lapsedReservations };
     this.faults.check('PutItem');
     if (this.records.has(image.imageId)) throw new Error(`image ${image.imageId} exists`);
+    usage.reservations.set(image.imageId, { bytes: image.contentLength, expiresAt: image.expiresAt });
+    usage.images += 1;
+    usage.bytes += image.contentLength;
     this.records.set(image.imageId, { ...image, status: 'PENDING' });
+    return { reserved: true };
+  }
+
+  async expireReservations(userId: string, nowSeconds: number): Promise<number> {
+    this.faults.check('UpdateItem');
+    const usage = this.usageOf(userId);
+    let released = 0;
+    for (const [imageId, reservation] of [...usage.reservations]) {
+      if (reservation.expiresAt > nowSeconds) continue;
+      const record = this.records.get(imageId);
+      if (record?.status === 'PENDING') {
+        if (!isPastDeadline(record.expiresAt, nowSeconds * 1000)) continue;
+        this.records.set(imageId, { ...record, status: 'EXPIRED' });
+        this.apply(userId, imageId, reservation.bytes, usageChange('PENDING', 'EXPIRED'));
+      } else {
+        this.apply(userId, imageId, reservation.bytes, usageChange('PENDING', record?.status ?? 'DELETED'));
+      }
+      released += 1;
+    }
+    return released;
   }
 
   async get(imageId: string): Promise<ImageRecord | undefined> {
@@ -91,20 +146,12 @@ export class InMemoryImageRepository implements ImageRepository {
     return this.records.get(imageId);
   }
 
-  async finish(image: FinishedImage): Promise<boolean> {
+  async finish(image: FinishedImage, previous: ImageRecord): Promise<boolean> {
     this.faults.check('UpdateItem');
-    const existing = this.records.get(image.imageId);
-    if (!canMove(existing?.status, image.status)) return false;
-    const kept = existing
-      ? {
-          contentType: existing.contentType,
-          contentLength: existing.contentLength,
-          originalFileName: existing.originalFileName,
-          createdAt: existing.createdAt,
-        }
-      : {};
-    this.records.set(image.imageId, JSON.parse(JSON.stringify({ ...kept, ...image })) as ImageRecord);
-    return true;
+    const { notifiedAt: _notifiedAt, expiresAt: _expiresAt, ...kept } = previous;
+    const outcomeFields = ['processedS3Key', 'renditions', 'width', 'height', 'format', 'bytes', 'rejectionReason', 'rejectionMessage', 'failureMessage'];
+    for (const name of outcomeFields) delete (kept as Record<string, unknown>)[name];
+    return this.move(previous, image.status, JSON.parse(JSON.stringify({ ...kept, ...image })) as ImageRecord);
   }
 
   async markNotified(imageId: string, status: ImageStatus, notifiedAt: string): Promise<void> {
@@ -113,6 +160,62 @@ export class InMemoryImageRepository implements ImageRepository {
     if (existing?.status !== status) return;
     this.records.set(imageId, { ...existing, notifiedAt });
   }
+
+  async markDeleted(previous: ImageRecord, deletedAt: string, expiresAt: number): Promise<boolean> {
+    this.faults.check('UpdateItem');
+    const stored = this.records.get(previous.imageId);
+    return this.move(previous, 'DELETED', { ...(stored ?? previous), status: 'DELETED', deletedAt, expiresAt });
+  }
+
+  async remove(imageId: string): Promise<void> {
+    this.faults.check('DeleteItem');
+    if (this.records.get(imageId)?.status === 'DELETED') this.records.delete(imageId);
+  }
+
+  async listByUser(
+    userId: string,
+    query: { readonly limit: number; readonly after?: PagePosition; readonly status?: VisibleStatus; readonly nowSeconds: number },
+  ): Promise<ImagePage> {
+    this.faults.check('Query');
+    const order = (record: { createdAt?: string; imageId: string }) => `${record.createdAt ?? ''}|${record.imageId}`;
+    const after = query.after ? order(query.after) : undefined;
+    const matching = [...this.records.values()]
+      .filter((record) => record.userId === userId && record.createdAt !== undefined)
+      .filter((record) => after === undefined || order(record) < after)
+      .filter((record) => {
+        const visible = visibleStatus(record, query.nowSeconds * 1000);
+        return visible !== undefined && (query.status === undefined || visible === query.status);
+      })
+      .sort((a, b) => (order(a) < order(b) ? 1 : -1));
+    const items = matching.slice(0, query.limit);
+    const last = items[items.length - 1];
+    return { items, ...(matching.length > query.limit && last ? { next: { imageId: last.imageId, createdAt: last.createdAt! } } : {}) };
+  }
+
+  private move(previous: ImageRecord, to: ImageStatus, next: ImageRecord): boolean {
+    const stored = this.records.get(previous.imageId);
+    if (!stored || stored.status !== previous.status || stored.userId !== previous.userId || !canMove(stored.status, to)) return false;
+    const change = usageChange(stored.status, to);
+    if (change.endsReservation && !this.usageOf(stored.userId).reservations.has(stored.imageId)) {
+      throw new DependencyError('DynamoDB', 'TransactWriteItems', false, 'no reservation');
+    }
+    this.records.set(previous.imageId, next);
+    this.apply(stored.userId, stored.imageId, stored.contentLength ?? 0, change);
+    return true;
+  }
+
+  private apply(userId: string, imageId: string, bytes: number, change: UsageChange): void {
+    const usage = this.usageOf(userId);
+    if (change.endsReservation) usage.reservations.delete(imageId);
+    usage.images += change.images;
+    usage.bytes += change.images * bytes;
+  }
+}
+
+export interface Usage {
+  images: number;
+  bytes: number;
+  readonly reservations: Map<string, { bytes: number; expiresAt: number }>;
 }
 
 export class RecordingNotifier implements Notifier {
@@ -160,6 +263,24 @@ export class FakeSigner implements UploadUrlSigner {
       url: `https://uploads.example/${request.key}?signature=fake`,
       headers: { 'Content-Type': request.contentType, 'Content-Length': String(request.contentLength) },
     };
+  }
+}
+
+/** Signs nothing: the URL names the key and lifetime, so tests can see what was signed. */
+export class FakeDownloadSigner implements DownloadUrlSigner {
+  async presignGet(key: string, expiresInSeconds: number): Promise<string> {
+    return `https://renditions.example/${key}?expires=${expiresInSeconds}&signature=fake`;
+  }
+}
+
+/** A clock tests can move. */
+export class ManualClock implements Clock {
+  constructor(private current: Date = new Date('2026-11-23T12:00:00.000Z')) {}
+  now(): Date {
+    return new Date(this.current);
+  }
+  advance(seconds: number): void {
+    this.current = new Date(this.current.getTime() + seconds * 1000);
   }
 }
 

@@ -75,6 +75,11 @@ export function synthesize(context: Record<string, unknown> = DEFAULT_TEST_CONTE
   }
 }
 
+/** The web app's origin, `https://<distribution domain>`, as the template writes it. */
+export const siteOriginOf = (synthesized: Synthesized) => ({
+  'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [synthesized.id(synthesized.stack.site.distribution), 'DomainName'] }]],
+});
+
 /** `{ "Fn::GetAtt": [id, "Arn"] }` */
 export const arnOf = (logicalId: string) => ({ 'Fn::GetAtt': [logicalId, 'Arn'] });
 

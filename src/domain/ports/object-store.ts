@@ -8,7 +8,17 @@ export interface ObjectReader {
 }
 
 export interface ObjectWriter {
-  write(key: string, body: Uint8Array, options: { contentType: string }): Promise<void>;
+  write(key: string, body: Uint8Array, options: { contentType: string; cacheControl?: string }): Promise<void>;
+}
+
+export interface ObjectDeleter {
+  /** Deletes these keys; a key that does not exist is no error. */
+  deleteAll(keys: readonly string[]): Promise<void>;
+}
+
+export interface DownloadUrlSigner {
+  /** A URL that GETs this one object until it expires. */
+  presignGet(key: string, expiresInSeconds: number): Promise<string>;
 }
 
 export interface ListedObject {

@@ -4,7 +4,7 @@
  */
 
 /** How one image (or one attempt at it) was settled by a processor invocation. */
-export type ImageSettlement = 'DONE' | 'REJECTED' | 'ALREADY_FINISHED' | 'RETRIED' | 'FAILED';
+export type ImageSettlement = 'DONE' | 'REJECTED' | 'ALREADY_FINISHED' | 'NOT_RESERVED' | 'DISCARDED' | 'RETRIED' | 'FAILED';
 
 export interface ImageObservation {
   readonly status: ImageSettlement;

@@ -24,7 +24,13 @@ function setup() {
     images,
     ids: sequentialIds(),
     clock: fixedClock(),
-    policy: { allowedFormats: ['jpeg', 'png'], maxUploadBytes: 1000, expiresInSeconds: 300 },
+    policy: {
+      allowedFormats: ['jpeg', 'png'],
+      maxUploadBytes: 1000,
+      expiresInSeconds: 300,
+      quotas: { pendingUploads: 2, storedImages: 3, storedBytes: 2000 },
+      pendingExpiresAfterSeconds: 1200,
+    },
   };
   const handler = makeHandler({ useCase, logger: logs.logger });
   return { handler, images, logs };
@@ -33,6 +39,38 @@ function setup() {
 const parse = (body: string | undefined) => JSON.parse(body ?? 'null');
 
 describe('generate-upload-url handler', () => {
+  const request = (contentLength = 500) => apiEvent({ claims: accessToken, body: { contentType: 'image/png', contentLength } });
+
+  it('answers 429 with Retry-After once the pending reservations are used up', async () => {
+    const { handler } = setup();
+    await handler(request());
+    await handler(request());
+
+    const response = await handler(request());
+
+    expect(response.statusCode).toBe(429);
+    expect(response.headers).toMatchObject({ 'Retry-After': '10', 'Cache-Control': 'no-store' });
+    expect(parse(response.body)).toEqual({
+      error: { code: 'TOO_MANY_REQUESTS', message: expect.stringContaining('2 uploads waiting'), quota: { name: 'pendingUploads', limit: 2 } },
+    });
+  });
+
+  it('answers 403 QUOTA_EXCEEDED when the upload would exceed the bytes stored', async () => {
+    const { handler, images } = setup();
+    await handler(request(900));
+    await handler(request(900));
+    for (const record of [...images.records.values()]) {
+      await images.finish({ ...record, status: 'FAILED', failureMessage: 'x', processedAt: 'now' }, record);
+    }
+
+    const response = await handler(request(201));
+
+    expect(response.statusCode).toBe(403);
+    expect(response.headers?.['Retry-After']).toBeUndefined();
+    expect(parse(response.body)).toMatchObject({ error: { code: 'QUOTA_EXCEEDED', quota: { name: 'storedBytes', limit: 2000 } } });
+    expect((await handler(request(200))).statusCode).toBe(201);
+  });
+
   it('answers 201 with the seed contract plus id, lifetime and the headers to send', async () => {
     // Arrange
     const { handler, images, logs } = setup();
@@ -118,7 +156,7 @@ describe('generate-upload-url handler', () => {
 
   it('answers 503 with Retry-After when the table is throttling', async () => {
     const { handler, images } = setup();
-    images.createPending = async () => {
+    images.reserve = async () => {
       throw new DependencyError('DynamoDB', 'PutItem', true, 'throttled');
     };
 
@@ -131,7 +169,7 @@ describe('generate-upload-url handler', () => {
 
   it('answers 500 without details when the table is missing, and logs the cause', async () => {
     const { handler, images, logs } = setup();
-    images.createPending = async () => {
+    images.reserve = async () => {
       throw new DependencyError('DynamoDB', 'PutItem', false, 'DynamoDB PutItem failed: ResourceNotFoundException');
     };
 

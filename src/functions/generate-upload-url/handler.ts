@@ -4,7 +4,7 @@ import type {
   Context,
 } from 'aws-lambda';
 import { createUpload, type CreateUploadDeps } from '../../domain/create-upload';
-import { AppError, DependencyError, RequestError, type RequestErrorCode } from '../../domain/errors';
+import { AppError, DependencyError, QuotaExceededError, RequestError, type RequestErrorCode } from '../../domain/errors';
 import { type FunctionDeps, uploadFunctionDeps } from '../../config/wiring';
 import type { Logger } from '../../domain/ports/logger';
 import { lazyHandler } from '../lazy-handler';
@@ -12,9 +12,13 @@ import { lazyHandler } from '../lazy-handler';
 const STATUS: Readonly<Record<RequestErrorCode, number>> = {
   UNAUTHORIZED: 401,
   INVALID_REQUEST: 400,
+  NOT_FOUND: 404,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
 };
+
+/** An upload is usually processed within seconds of its PUT, which frees its reservation. */
+const PENDING_QUOTA_RETRY_AFTER_SECONDS = 10;
 
 /**
  * POST /uploads behind an HTTP API JWT authorizer (payload format 2.0). The caller is the `sub`
@@ -58,6 +62,13 @@ function errorResponse(error: unknown, log: Logger): APIGatewayProxyStructuredRe
   if (error instanceof RequestError) {
     log.info('upload request refused', { code: error.code, problems: error.problems });
     return json(STATUS[error.code], { error: { code: error.code, message: error.message } });
+  }
+  if (error instanceof QuotaExceededError) {
+    log.info('upload request refused: quota', { quota: error.quota, limit: error.limit });
+    const body = { error: { code: error.code, message: error.message, quota: { name: error.quota, limit: error.limit } } };
+    // Pending reservations clear by themselves as uploads finish (or lapse): worth retrying soon.
+    // Stored images and bytes clear only when the user deletes some: retrying cannot help.
+    return error.quota === 'pendingUploads' ? json(429, body, { 'Retry-After': String(PENDING_QUOTA_RETRY_AFTER_SECONDS) }) : json(403, body);
   }
   if (error instanceof DependencyError && error.retryable) {
     log.warn('upload request failed: dependency unavailable', { error });

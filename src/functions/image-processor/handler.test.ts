@@ -47,7 +47,11 @@ async function setup(concurrency = 2, options: { metrics?: ProcessingMetrics; cl
     },
   };
   const png = await images.png(40, 30);
-  for (let n = 1; n <= 6; n += 1) originals.put(keyOf(n), png);
+  for (let n = 1; n <= 6; n += 1) {
+    originals.put(keyOf(n), png);
+    // As POST /uploads leaves them: only a reserved image is processed.
+    await repository.createPending({ imageId: imageId(n), userId: USER, originalS3Key: keyOf(n), contentType: 'image/png', contentLength: png.length, createdAt: '2026-11-23T12:00:00.000Z' });
+  }
   return { handler: makeHandler(deps), deadLetterHandler: makeDeadLetterHandler(deps), originals, repository, notifier, logs, metrics };
 }
 
