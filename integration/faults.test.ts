@@ -20,6 +20,8 @@ beforeAll(async () => {
     // Fail fast against a dependency that does not answer, so retries happen within the outage.
     SDK_REQUEST_TIMEOUT_MS: '2000',
     AWS_MAX_ATTEMPTS: '2',
+    // The outage test has one user reserve 50 uploads at once, over the default pending quota.
+    MAX_PENDING_UPLOADS_PER_USER: '1000',
   });
 });
 
