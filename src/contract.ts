@@ -19,6 +19,11 @@ export const ENV = {
   thumbnailMaxPx: 'THUMBNAIL_MAX_PX',
   renditions: 'RENDITIONS',
   processingConcurrency: 'PROCESSING_CONCURRENCY',
+  decodeMemoryBudgetMb: 'DECODE_MEMORY_BUDGET_MB',
+  avifEffort: 'AVIF_EFFORT',
+  maxOutputEdgePx: 'MAX_OUTPUT_EDGE_PX',
+  /** Set by Lambda (and the Runtime Interface Emulator) to the function's memory size. */
+  lambdaMemorySizeMb: 'AWS_LAMBDA_FUNCTION_MEMORY_SIZE',
   metricsBuckets: 'METRICS_BUCKETS',
   metricsNamespace: 'METRICS_NAMESPACE',
   metricsPartitionPrefixes: 'METRICS_PARTITION_PREFIXES',

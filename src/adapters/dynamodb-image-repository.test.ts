@@ -71,13 +71,13 @@ describe('DynamoDbImageRepository', () => {
     await expect(repository().get('nope')).resolves.toBeUndefined();
   });
 
-  it('writes a final state only over PENDING, FAILED or nothing, clearing the notification mark and stale outcome fields', async () => {
+  it('writes a final state only over PENDING or FAILED reserved for the same object, clearing the notification mark and stale outcome fields', async () => {
     dynamo.on(UpdateItemCommand).resolves({});
 
     await expect(repository().finish(done)).resolves.toBe(true);
 
     const input = dynamo.commandCalls(UpdateItemCommand)[0]!.args[0].input;
-    expect(input.ConditionExpression).toBe('attribute_not_exists(imageId) OR #status IN (:pending, :failed)');
+    expect(input.ConditionExpression).toBe('(#status IN (:pending, :failed) AND #ownerUserId = :ownerUserId AND #ownerKey = :ownerKey)');
     expect(input.Key).toEqual(marshall({ imageId: 'img-1' }));
     const names = input.ExpressionAttributeNames!;
     const values = unmarshall(input.ExpressionAttributeValues!);
@@ -90,6 +90,19 @@ describe('DynamoDbImageRepository', () => {
     expect(removed.sort()).toEqual(['failureMessage', 'notifiedAt', 'rejectionMessage', 'rejectionReason']);
     expect(values[':pending']).toBe('PENDING');
     expect(values[':failed']).toBe('FAILED');
+    expect([names['#ownerUserId'], values[':ownerUserId']]).toEqual(['userId', done.userId]);
+    expect([names['#ownerKey'], values[':ownerKey']]).toEqual(['originalS3Key', done.originalS3Key]);
+  });
+
+  it('may create a REJECTED record where none exists (an object nobody reserved), and nothing else', async () => {
+    dynamo.on(UpdateItemCommand).resolves({});
+    const rejected = { imageId: 'img-1', userId: 'u', originalS3Key: 'k', status: 'REJECTED', rejectionReason: 'NOT_RESERVED', rejectionMessage: 'm', processedAt: 'x' } as const;
+
+    await repository().finish(rejected);
+
+    expect(dynamo.commandCalls(UpdateItemCommand)[0]!.args[0].input.ConditionExpression).toBe(
+      '(attribute_not_exists(imageId)) OR (#status IN (:pending, :failed) AND #ownerUserId = :ownerUserId AND #ownerKey = :ownerKey)',
+    );
   });
 
   it('reports a final state that may not be replaced as false', async () => {

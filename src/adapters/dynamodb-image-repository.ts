@@ -78,7 +78,7 @@ export class DynamoDbImageRepository implements ImageRepository {
           TableName: this.tableName,
           Key: marshall({ imageId }),
           UpdateExpression: `SET ${assignments.join(', ')} REMOVE ${removals.join(', ')}`,
-          ConditionExpression: transitionCondition(image.status, values),
+          ConditionExpression: transitionCondition(image, names, values),
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: marshall(values, { removeUndefinedValues: true }),
         }),
@@ -114,19 +114,28 @@ export class DynamoDbImageRepository implements ImageRepository {
 }
 
 /**
- * The condition under which the stored record may become `to`, from the image lifecycle: a
- * redelivered or late message never replaces a final state. Adds its values to `values`.
+ * The condition under which the stored record may become `image`, from the image lifecycle: a
+ * redelivered or late message never replaces a final state, and only the object a record was
+ * reserved for (same userId and originalS3Key) may finish it. Adds its names and values.
  */
-function transitionCondition(to: ImageStatus, values: Record<string, unknown>): string {
-  const { statuses, orMissing } = predecessorsOf(to);
+function transitionCondition(image: FinishedImage, names: Record<string, string>, values: Record<string, unknown>): string {
+  const { statuses, orMissing, sameReservation } = predecessorsOf(image.status);
   const placeholders = statuses.map((status) => {
     values[`:${status.toLowerCase()}`] = status;
     return `:${status.toLowerCase()}`;
   });
+  const owner: string[] = [];
+  if (sameReservation) {
+    names['#ownerUserId'] = 'userId';
+    names['#ownerKey'] = 'originalS3Key';
+    values[':ownerUserId'] = image.userId;
+    values[':ownerKey'] = image.originalS3Key;
+    owner.push('#ownerUserId = :ownerUserId', '#ownerKey = :ownerKey');
+  }
   const clauses = [
     ...(orMissing ? ['attribute_not_exists(imageId)'] : []),
-    ...(placeholders.length > 0 ? [`#status IN (${placeholders.join(', ')})`] : []),
+    ...(placeholders.length > 0 ? [[`#status IN (${placeholders.join(', ')})`, ...owner].join(' AND ')] : []),
   ];
   // A move no state allows must never succeed.
-  return clauses.length > 0 ? clauses.join(' OR ') : 'attribute_not_exists(imageId) AND attribute_exists(imageId)';
+  return clauses.length > 0 ? clauses.map((clause) => `(${clause})`).join(' OR ') : 'attribute_not_exists(imageId) AND attribute_exists(imageId)';
 }

@@ -8,7 +8,8 @@ import {
   type RenditionSpec,
   STORAGE_METRICS,
 } from '../contract';
-import { contentTypeOf, formatFromContentType, IMAGE_FORMATS, type ImageFormat } from '../domain/image-format';
+import { defaultDecodeBudgetBytes } from '../domain/decode-memory';
+import { contentTypeOf, DEFAULT_FORMATS, formatFromContentType, IMAGE_FORMATS, type ImageFormat } from '../domain/image-format';
 import { checkBucketName, checkTableName, checkTopicArn, checkUrl, type Env, EnvReader } from './env-reader';
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
@@ -55,15 +56,24 @@ export interface UploadFunctionConfig extends RuntimeConfig {
   readonly expiresInSeconds: number;
 }
 
-export function loadUploadFunctionConfig(env: Env): Readonly<UploadFunctionConfig> {
-  const reader = new EnvReader(env);
-  const contentTypes = reader.list(ENV.allowedContentTypes, IMAGE_FORMATS.map(contentTypeOf));
+/**
+ * ALLOWED_CONTENT_TYPES, read the same way by the upload function (which types get a URL) and the
+ * processor (which types it decodes): HEIC/HEIF only when an operator lists them.
+ */
+function readAllowedFormats(reader: EnvReader): ImageFormat[] {
+  const contentTypes = reader.list(ENV.allowedContentTypes, DEFAULT_FORMATS.map(contentTypeOf));
   const allowedFormats = contentTypes.flatMap((type) => {
     const format = formatFromContentType(type.toLowerCase());
     if (!format) reader.problem(`${ENV.allowedContentTypes}: "${type}" is not one of ${IMAGE_FORMATS.map(contentTypeOf).join(', ')}`);
     return format ? [format] : [];
   });
   if (contentTypes.length === 0) reader.problem(`${ENV.allowedContentTypes} must name at least one type`);
+  return [...new Set(allowedFormats)];
+}
+
+export function loadUploadFunctionConfig(env: Env): Readonly<UploadFunctionConfig> {
+  const reader = new EnvReader(env);
+  const allowedFormats = readAllowedFormats(reader);
   const s3PublicEndpoint = reader.optional(ENV.s3PublicEndpoint, checkUrl);
   return reader.finish({
     ...readRuntime(reader),
@@ -87,6 +97,11 @@ export interface ProcessorFunctionConfig extends RuntimeConfig {
   readonly thumbnailMaxPx: number;
   readonly renditions: readonly RenditionSpec[];
   readonly concurrency: number;
+  readonly acceptedFormats: readonly ImageFormat[];
+  /** What concurrent decodes may allocate together (src/domain/decode-memory.ts). */
+  readonly decodeMemoryBudgetBytes: number;
+  readonly avifEffort: number;
+  readonly maxOutputEdgePx: number;
 }
 
 export function loadProcessorFunctionConfig(env: Env): Readonly<ProcessorFunctionConfig> {
@@ -96,18 +111,28 @@ export function loadProcessorFunctionConfig(env: Env): Readonly<ProcessorFunctio
     if (!spec) reader.problem(`${ENV.renditions}: "${item}" is not ${RENDITION_SPEC_HINT}`);
     return spec ? [spec] : [];
   });
+  const maxUploadBytes = readMaxUploadBytes(reader);
+  const concurrency = reader.integer(ENV.processingConcurrency, { default: 2, min: 1, max: 10 });
+  // Lambda's own variable; the Runtime Interface Emulator sets it too.
+  const memorySizeMb = reader.integer(ENV.lambdaMemorySizeMb, { default: 2048, min: 128, max: 10_240 });
+  const derivedBudgetMb = Math.floor(defaultDecodeBudgetBytes(memorySizeMb, concurrency, maxUploadBytes) / MIB);
   return reader.finish({
     ...readRuntime(reader),
     originalsBucketName: reader.required(ENV.originalsBucket, checkBucketName),
     processedBucketName: reader.required(ENV.processedBucket, checkBucketName),
     imagesTableName: reader.required(ENV.imagesTable, checkTableName),
     topicArn: reader.required(ENV.notificationsTopicArn, checkTopicArn),
-    maxUploadBytes: readMaxUploadBytes(reader),
+    maxUploadBytes,
     maxInputPixels: reader.integer(ENV.maxInputPixels, { default: 50_000_000, min: 1, max: 1_000_000_000 }),
     maxFrames: reader.integer(ENV.maxAnimationFrames, { default: 1000, min: 1, max: 100_000 }),
     thumbnailMaxPx: reader.integer(ENV.thumbnailMaxPx, { default: 256, min: 16, max: 4096 }),
     renditions,
-    concurrency: reader.integer(ENV.processingConcurrency, { default: 2, min: 1, max: 10 }),
+    concurrency,
+    acceptedFormats: readAllowedFormats(reader),
+    decodeMemoryBudgetBytes: reader.integer(ENV.decodeMemoryBudgetMb, { default: derivedBudgetMb, min: 64, max: 10_240 }) * MIB,
+    // Effort 2: a 1024 px AVIF from a 12 MP photo in about a second on one core (docs/BENCHMARKS.md).
+    avifEffort: reader.integer(ENV.avifEffort, { default: 2, min: 0, max: 9 }),
+    maxOutputEdgePx: reader.integer(ENV.maxOutputEdgePx, { default: 8192, min: 16, max: 65_535 }),
   });
 }
 

@@ -5,6 +5,7 @@ import { S3ObjectStore, S3UploadUrlSigner } from '../adapters/s3-object-store';
 import { SnsNotifier } from '../adapters/sns-notifier';
 import type { CreateUploadDeps } from '../domain/create-upload';
 import { hexPartitionBoundaries, type MeasureStorageDeps } from '../domain/measure-storage';
+import { DecodeMemoryGate } from '../domain/memory-gate';
 import type { ProcessUploadDeps } from '../domain/process-upload';
 import { JsonLogger } from '../logging/json-logger';
 import type { Clock } from '../domain/ports/clock';
@@ -62,10 +63,14 @@ export function processorFunctionDeps(env: Env = process.env): ProcessorDeps {
       images: new DynamoDbImageRepository(dynamoDbClient(config), config.imagesTableName),
       notifier: new SnsNotifier(snsClient(config), config.topicArn),
       clock: systemClock,
+      // One budget for the whole execution environment: every record of a batch decodes within it.
+      decodeMemory: new DecodeMemoryGate(config.decodeMemoryBudgetBytes),
       policy: {
         originalsBucketName: config.originalsBucketName,
         maxUploadBytes: config.maxUploadBytes,
+        acceptedFormats: config.acceptedFormats,
         limits: { maxInputPixels: config.maxInputPixels, maxFrames: config.maxFrames },
+        encoding: { avifEffort: config.avifEffort, maxOutputEdgePx: config.maxOutputEdgePx },
         thumbnailMaxPx: config.thumbnailMaxPx,
         renditions: config.renditions,
       },

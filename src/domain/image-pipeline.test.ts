@@ -1,5 +1,6 @@
 import sharp from 'sharp';
 import * as images from '../test-support/images';
+import { renderSettings } from '../test-support/render-settings';
 import { ImageRejectedError, type RejectionReason } from './errors';
 import type { ImageFormat } from './image-format';
 import { type OutputSpec, renderImage } from './image-pipeline';
@@ -11,7 +12,7 @@ const outputs: OutputSpec[] = [
 ];
 
 const render = (input: Buffer, expectedFormat: ImageFormat, specs = outputs, withLimits = limits) =>
-  renderImage(input, { expectedFormat, outputs: specs, limits: withLimits });
+  renderImage(input, { ...renderSettings(), expectedFormat, outputs: specs, limits: withLimits });
 
 async function rejection(input: Buffer, expectedFormat: ImageFormat, withLimits = limits): Promise<RejectionReason> {
   try {

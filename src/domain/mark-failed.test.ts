@@ -49,6 +49,7 @@ describe('markFailed', () => {
 
   it.each(['DONE', 'REJECTED'] as const)('never replaces %s, and sends nothing more when its notification went out', async (status) => {
     const { deps, images, notifier } = setup();
+    await pending(images);
     await images.finish(finished(status));
     await images.markNotified(IMAGE, status, 'earlier');
 
@@ -59,11 +60,30 @@ describe('markFailed', () => {
 
   it.each(['DONE', 'REJECTED'] as const)('sends the owed notification of a %s image whose notification kept failing', async (status) => {
     const { deps, images, notifier } = setup();
+    await pending(images);
     await images.finish(finished(status));
 
     expect(await markFailed(deps, { bucketName: 'originals', key: KEY }, 6)).toBe('ALREADY_FINISHED');
     expect(images.records.get(IMAGE)).toMatchObject({ status, notifiedAt: expect.any(String) });
     expect(notifier.published).toEqual([expect.objectContaining({ status, imageId: IMAGE })]);
+  });
+
+  it('records nothing for an object nobody reserved, so a redrive can never make it DONE', async () => {
+    const { deps, images, notifier } = setup();
+
+    expect(await markFailed(deps, { bucketName: 'originals', key: KEY }, 5)).toBe('NOT_RESERVED');
+    expect(images.records.size).toBe(0);
+    expect(notifier.published).toHaveLength(0);
+  });
+
+  it("leaves another user's record alone when an object under someone else's folder carries its id", async () => {
+    const { deps, images, notifier } = setup();
+    await pending(images);
+    const intruder = `user-uploads/another-user/${IMAGE}.png`;
+
+    expect(await markFailed(deps, { bucketName: 'originals', key: intruder }, 5)).toBe('NOT_RESERVED');
+    expect(images.records.get(IMAGE)).toMatchObject({ status: 'PENDING', userId: USER, originalS3Key: KEY });
+    expect(notifier.published).toHaveLength(0);
   });
 
   it('ignores an event for an object outside the upload layout', async () => {

@@ -1,5 +1,5 @@
 import { parseOriginalKey } from './image-key';
-import { canMove } from './image-lifecycle';
+import { canMove, isReservedFor } from './image-lifecycle';
 import { notifyOutcome } from './image-notification';
 import type { CreatedObject } from './storage-event';
 import type { Clock } from './ports/clock';
@@ -16,7 +16,7 @@ export interface MarkFailedDeps {
   readonly originalsBucketName: string;
 }
 
-export type MarkFailedOutcome = 'FAILED' | 'ALREADY_FINISHED' | 'NOT_AN_UPLOAD';
+export type MarkFailedOutcome = 'FAILED' | 'ALREADY_FINISHED' | 'NOT_AN_UPLOAD' | 'NOT_RESERVED';
 
 /**
  * For an upload whose message reached the dead-letter queue: records FAILED (never over DONE or
@@ -32,6 +32,12 @@ export async function markFailed(deps: MarkFailedDeps, object: CreatedObject, re
     return 'NOT_AN_UPLOAD';
   }
   const existing = await deps.images.get(parts.imageId);
+  // Only a reserved upload can fail: an object nobody reserved, or one under another reservation's
+  // id, must not gain a FAILED record that a redrive could later turn into DONE.
+  if (!existing || !isReservedFor(existing, { userId: parts.userId, originalS3Key: object.key })) {
+    deps.logger.error('dead-lettered event for an object without a matching reservation', { key: object.key, imageId: parts.imageId });
+    return 'NOT_RESERVED';
+  }
   // Nothing to record when FAILED may not be written over the stored state, or is already stored and announced.
   const alreadySettled = existing && (!canMove(existing.status, 'FAILED') || (existing.status === 'FAILED' && existing.notifiedAt !== undefined));
   if (existing && alreadySettled) {

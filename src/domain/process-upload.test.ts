@@ -7,6 +7,8 @@ import {
   RecordingNotifier,
 } from '../test-support/fakes';
 import * as images from '../test-support/images';
+import { testProcessingPolicy } from '../test-support/render-settings';
+import { DecodeMemoryGate } from './memory-gate';
 import { DependencyError } from './errors';
 import { processUpload, type ProcessUploadDeps } from './process-upload';
 
@@ -20,22 +22,18 @@ function setup() {
   const processed = new InMemoryObjectStore();
   const repository = new InMemoryImageRepository();
   const notifier = new RecordingNotifier();
+  const logs = captureLogs();
   const deps: ProcessUploadDeps = {
     originals,
     processed,
     images: repository,
     notifier,
     clock: fixedClock('2026-11-23T12:00:05.000Z'),
-    logger: captureLogs().logger,
-    policy: {
-      originalsBucketName: ORIGINALS,
-      maxUploadBytes: 1_000_000,
-      limits: { maxInputPixels: 50_000_000, maxFrames: 100 },
-      thumbnailMaxPx: 256,
-      renditions: [{ widthPx: 1024, format: 'webp' }],
-    },
+    logger: logs.logger,
+    decodeMemory: new DecodeMemoryGate(512 * 1024 * 1024),
+    policy: { ...testProcessingPolicy(), originalsBucketName: ORIGINALS },
   };
-  return { deps, originals, processed, repository, notifier };
+  return { deps, originals, processed, repository, notifier, logs };
 }
 
 async function withPendingUpload(env: ReturnType<typeof setup>, body: Buffer, key = KEY) {
@@ -102,15 +100,67 @@ describe('processUpload', () => {
     ]);
   });
 
-  it('processes an object that has no PENDING record (written by other means)', async () => {
+  describe('binds every record to its owner', () => {
+    it('never decodes an object nobody reserved: a REJECTED NOT_RESERVED record of its own, notified and logged for operators', async () => {
+      // Arrange: an object no upload URL was issued for (an unsigned PUT to a local stack).
+      const env = setup();
+      env.originals.put(KEY, await images.jpeg());
+
+      // Act
+      const outcome = await processUpload(env.deps, { bucketName: ORIGINALS, key: KEY });
+
+      // Assert
+      expect(outcome).toBe('REJECTED');
+      expect(env.originals.reads).toBe(0);
+      expect(env.processed.objects.size).toBe(0);
+      expect(env.repository.records.get(IMAGE)).toMatchObject({ status: 'REJECTED', userId: USER, originalS3Key: KEY, rejectionReason: 'NOT_RESERVED' });
+      expect(env.notifier.published).toEqual([expect.objectContaining({ status: 'REJECTED', reason: 'NOT_RESERVED', imageId: IMAGE })]);
+      expect(env.logs.lines).toContainEqual(expect.objectContaining({ level: 'error', message: 'object without a reserved record rejected', imageId: IMAGE }));
+    });
+
+    it.each([
+      ["under another user's folder", `user-uploads/another-user/${IMAGE}.jpg`],
+      ['under the same folder with another extension', `user-uploads/${USER}/${IMAGE}.png`],
+    ])("leaves the record of the image id alone for an object %s, and reports it", async (_case, intruderKey) => {
+      // Arrange: USER reserved IMAGE; another object arrives carrying the same image id.
+      const env = setup();
+      await withPendingUpload(env, await images.jpeg());
+      const before = env.repository.records.get(IMAGE);
+      env.originals.put(intruderKey, await images.png());
+
+      // Act
+      const outcome = await processUpload(env.deps, { bucketName: ORIGINALS, key: intruderKey });
+
+      // Assert
+      expect(outcome).toBe('REJECTED');
+      expect(env.repository.records.get(IMAGE)).toEqual(before);
+      expect(env.originals.reads).toBe(0);
+      expect(env.processed.objects.size).toBe(0);
+      expect(env.notifier.published).toEqual([expect.objectContaining({ status: 'REJECTED', reason: 'NOT_RESERVED', originalS3Key: intruderKey })]);
+      expect(env.notifier.published[0]).not.toHaveProperty('imageId');
+      expect(env.logs.lines).toContainEqual(expect.objectContaining({ level: 'error', key: intruderKey, reason: 'NOT_RESERVED' }));
+    });
+
+    it("still finishes the owner's own upload afterwards", async () => {
+      const env = setup();
+      const object = await withPendingUpload(env, await images.jpeg());
+      env.originals.put(`user-uploads/another-user/${IMAGE}.jpg`, await images.png());
+      await processUpload(env.deps, { bucketName: ORIGINALS, key: `user-uploads/another-user/${IMAGE}.jpg` });
+
+      expect(await processUpload(env.deps, object)).toBe('DONE');
+      expect(env.repository.records.get(IMAGE)).toMatchObject({ status: 'DONE', userId: USER, originalS3Key: KEY });
+    });
+  });
+
+  it('rejects a format this deployment does not accept without downloading it (HEIC while switched off)', async () => {
     const env = setup();
-    const original = await images.jpeg();
-    env.originals.put(KEY, original);
+    const key = `user-uploads/${USER}/${IMAGE}.heic`;
+    const object = await withPendingUpload(env, await images.jpeg(), key);
+    const deps = { ...env.deps, policy: { ...env.deps.policy, acceptedFormats: ['jpeg', 'png'] as const } };
 
-    const outcome = await processUpload(env.deps, { bucketName: ORIGINALS, key: KEY });
-
-    expect(outcome).toBe('DONE');
-    expect(env.repository.records.get(IMAGE)?.status).toBe('DONE');
+    expect(await processUpload(deps, object)).toBe('REJECTED');
+    expect(env.originals.reads).toBe(0);
+    expect(env.repository.records.get(IMAGE)).toMatchObject({ rejectionReason: 'UNSUPPORTED_FORMAT', rejectionMessage: 'image/heic is not accepted by this deployment.' });
   });
 
   it('changes nothing when a message is delivered again after DONE', async () => {

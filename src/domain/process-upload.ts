@@ -1,10 +1,11 @@
 import type { RenditionSpec } from '../contract';
 import { ImageRejectedError, MisconfigurationError } from './errors';
-import type { ImageFormat } from './image-format';
+import { contentTypeOf, type ImageFormat } from './image-format';
 import { parseOriginalKey, renditionKey, thumbnailKey } from './image-key';
-import { isFinal } from './image-lifecycle';
+import { isFinal, isReservedFor } from './image-lifecycle';
 import { notifyOutcome, subject } from './image-notification';
-import { type DecodeLimits, type OutputSpec, renderImage } from './image-pipeline';
+import { type DecodeLimits, type EncodingSettings, type OutputSpec, renderImage } from './image-pipeline';
+import type { DecodeMemoryGate } from './memory-gate';
 import type { CreatedObject } from './storage-event';
 import type { Clock } from './ports/clock';
 import type { ImageRepository } from './ports/image-repository';
@@ -16,7 +17,10 @@ import type { ObjectReader, ObjectWriter } from './ports/object-store';
 export interface ProcessingPolicy {
   readonly originalsBucketName: string;
   readonly maxUploadBytes: number;
+  /** The formats this deployment takes (ALLOWED_CONTENT_TYPES); HEIC only when switched on. */
+  readonly acceptedFormats: readonly ImageFormat[];
   readonly limits: DecodeLimits;
+  readonly encoding: EncodingSettings;
   /** The seed thumbnail `processed/<imageId>.jpg` fits in this square. */
   readonly thumbnailMaxPx: number;
   readonly renditions: readonly RenditionSpec[];
@@ -30,6 +34,8 @@ export interface ProcessUploadDeps {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly policy: ProcessingPolicy;
+  /** The decode memory budget, shared by every record the process handles at once. */
+  readonly decodeMemory: DecodeMemoryGate;
 }
 
 export type ProcessOutcome = 'DONE' | 'REJECTED' | 'ALREADY_FINISHED';
@@ -57,12 +63,17 @@ export async function processUpload(deps: ProcessUploadDeps, object: CreatedObje
     await rejectUnknownObject(deps, object);
     return 'REJECTED';
   }
+  const identity = { imageId: parts.imageId, userId: parts.userId, originalS3Key: object.key };
   const existing = await deps.images.get(parts.imageId);
-  if (existing && isFinal(existing.status)) {
+  if (!existing) return rejectUnreserved(deps, identity);
+  if (!isReservedFor(existing, identity)) {
+    await reportForeignObject(deps, object, parts.userId);
+    return 'REJECTED';
+  }
+  if (isFinal(existing.status)) {
     if (existing.notifiedAt === undefined) await notifyOutcome(deps, existing);
     return 'ALREADY_FINISHED';
   }
-  const identity = { imageId: parts.imageId, userId: parts.userId, originalS3Key: object.key };
   try {
     const done = await render(deps, identity, parts.format, object.sizeBytes);
     return (await finish(deps, done, existing)) ? 'DONE' : 'ALREADY_FINISHED';
@@ -90,6 +101,9 @@ async function render(
   if (reportedSizeBytes !== undefined && reportedSizeBytes > policy.maxUploadBytes) {
     throw new ImageRejectedError('TOO_LARGE', `The file is ${reportedSizeBytes} bytes; the limit is ${policy.maxUploadBytes}.`);
   }
+  if (!policy.acceptedFormats.includes(declaredFormat)) {
+    throw new ImageRejectedError('UNSUPPORTED_FORMAT', `${contentTypeOf(declaredFormat)} is not accepted by this deployment.`);
+  }
   const original = await deps.originals.read(identity.originalS3Key, { maxBytes: policy.maxUploadBytes });
   const thumbnail: OutputSpec = {
     key: thumbnailKey(identity.imageId),
@@ -109,6 +123,8 @@ async function render(
     expectedFormat: declaredFormat,
     outputs,
     limits: policy.limits,
+    encoding: policy.encoding,
+    memory: deps.decodeMemory,
   });
   await Promise.all(
     rendered.map((output) => deps.processed.write(output.key, output.body, { contentType: `image/${output.format}` })),
@@ -136,6 +152,46 @@ async function finish(
   const { notifiedAt: _previous, ...stored } = { ...existing, ...image };
   await notifyOutcome(deps, stored);
   return true;
+}
+
+/**
+ * An object in the upload layout that no upload URL was issued for (nothing reserved its image id):
+ * written by other means, e.g. an unsigned PUT to a local stack. It is never decoded and never
+ * becomes DONE: it gets a REJECTED record of its own, with reason NOT_RESERVED, and a notification,
+ * and operators see it at error level.
+ */
+async function rejectUnreserved(
+  deps: ProcessUploadDeps,
+  identity: { imageId: string; userId: string; originalS3Key: string },
+): Promise<ProcessOutcome> {
+  const reason = 'NOT_RESERVED';
+  deps.logger.error('object without a reserved record rejected', { imageId: identity.imageId, key: identity.originalS3Key, reason });
+  const rejected: RejectedImage = {
+    ...identity,
+    status: 'REJECTED',
+    rejectionReason: reason,
+    rejectionMessage: 'No upload URL was issued for this object.',
+    processedAt: deps.clock.now().toISOString(),
+  };
+  return (await finish(deps, rejected, undefined)) ? 'REJECTED' : 'ALREADY_FINISHED';
+}
+
+/**
+ * An object whose image id belongs to another reservation: another user's image, or the same id
+ * under another key. That record is left exactly as it is; the object is reported at error level
+ * and announced as REJECTED without the image id, so no subscriber takes it for the other image.
+ */
+async function reportForeignObject(deps: ProcessUploadDeps, object: CreatedObject, userId: string): Promise<void> {
+  const reason = 'NOT_RESERVED';
+  deps.logger.error('object does not match the reservation of its image id; record left alone', { bucketName: object.bucketName, key: object.key, reason });
+  await deps.notifier.publish({
+    subject: subject(`Upload rejected (${reason}): ${object.key}`),
+    userId,
+    status: 'REJECTED',
+    originalS3Key: object.key,
+    reason,
+    message: `s3://${object.bucketName}/${object.key} was not reserved by its image id's upload.`,
+  });
 }
 
 /**

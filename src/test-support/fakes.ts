@@ -1,5 +1,5 @@
 import { DependencyError, ImageRejectedError } from '../domain/errors';
-import { canMove } from '../domain/image-lifecycle';
+import { canFinish } from '../domain/image-lifecycle';
 import type { Clock } from '../domain/ports/clock';
 import type { ImageRepository } from '../domain/ports/image-repository';
 import type { FinishedImage, ImageRecord, ImageStatus, PendingImage } from '../domain/image-record';
@@ -93,7 +93,7 @@ export class InMemoryImageRepository implements ImageRepository {
   async finish(image: FinishedImage): Promise<boolean> {
     this.faults.check('UpdateItem');
     const existing = this.records.get(image.imageId);
-    if (!canMove(existing?.status, image.status)) return false;
+    if (!canFinish(existing, image)) return false;
     const kept = existing
       ? {
           contentType: existing.contentType,

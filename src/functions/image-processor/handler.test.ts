@@ -8,6 +8,8 @@ import {
   RecordingNotifier,
 } from '../../test-support/fakes';
 import * as images from '../../test-support/images';
+import { testProcessingPolicy } from '../../test-support/render-settings';
+import { DecodeMemoryGate } from '../../domain/memory-gate';
 import { makeDeadLetterHandler, makeHandler } from './handler';
 
 const USER = '3f1c2a4e-8b7d-4c21-9e0f-1a2b3c4d5e6f';
@@ -29,17 +31,15 @@ async function setup(concurrency = 2) {
       images: repository,
       notifier,
       clock: fixedClock(),
-      policy: {
-        originalsBucketName: 'originals',
-        maxUploadBytes: 1_000_000,
-        limits: { maxInputPixels: 50_000_000, maxFrames: 100 },
-        thumbnailMaxPx: 256,
-        renditions: [],
-      },
+      decodeMemory: new DecodeMemoryGate(256 * 1024 * 1024),
+      policy: testProcessingPolicy({ renditions: [] }),
     },
   };
   const png = await images.png(40, 30);
-  for (let n = 1; n <= 6; n += 1) originals.put(keyOf(n), png);
+  for (let n = 1; n <= 6; n += 1) {
+    originals.put(keyOf(n), png);
+    await repository.createPending({ imageId: imageId(n), userId: USER, originalS3Key: keyOf(n), contentType: 'image/png', contentLength: png.length, createdAt: '2026-11-23T12:00:00.000Z' });
+  }
   return { handler: makeHandler(deps), deadLetterHandler: makeDeadLetterHandler(deps), originals, repository, notifier, logs };
 }
 
