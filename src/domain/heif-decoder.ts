@@ -51,7 +51,8 @@ export class HeifDecodeError extends Error {}
 let factory: (() => LibHeif) | undefined;
 
 function instantiate(): LibHeif {
-  // A plain require, resolved at run time from node_modules next to the bundle.
+  // Loaded on first use only, from node_modules next to the bundle (it is external to it).
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
   factory ??= require('libheif-js/libheif-wasm/libheif-bundle.js') as () => LibHeif;
   return factory();
 }
