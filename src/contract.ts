@@ -35,6 +35,13 @@ export const ENV = {
   logLevel: 'LOG_LEVEL',
 } as const;
 
+/**
+ * ALLOWED_CONTENT_TYPES: the types accepted when it is unset, and the HEIC/HEIF types an operator
+ * may add (README "HEIC and HEIF"; infra's `heic` context key).
+ */
+export const DEFAULT_CONTENT_TYPES = ['image/jpeg', 'image/png', 'image/webp', 'image/gif', 'image/avif', 'image/tiff'] as const;
+export const HEIC_CONTENT_TYPES = ['image/heic', 'image/heif'] as const;
+
 /** The S3 key layout: originals `user-uploads/<userId>/<imageId>.<ext>`, renditions under `processed/`. */
 export const ORIGINALS_PREFIX = 'user-uploads/';
 export const PROCESSED_PREFIX = 'processed/';

@@ -11,7 +11,7 @@ import { Construct } from 'constructs';
 import { FunctionImages } from './function-images';
 import { ImageFunction } from './image-function';
 import type { FunctionKey, PipelineConfig } from './pipeline-config';
-import { ENV, ORIGINALS_PREFIX, PROCESSED_PREFIX, STORAGE_METRICS } from '../../src/contract';
+import { DEFAULT_CONTENT_TYPES, ENV, HEIC_CONTENT_TYPES, ORIGINALS_PREFIX, PROCESSED_PREFIX, STORAGE_METRICS } from '../../src/contract';
 
 export const METRICS_NAMESPACE = STORAGE_METRICS.namespace;
 
@@ -71,6 +71,10 @@ export class PipelineFunctions extends Construct {
     const images = new FunctionImages(this, 'Images', config.images);
     const reserved = (key: FunctionKey) => config.reservedConcurrency[key];
     const logLevel = { [ENV.logLevel]: 'info' };
+    // The same list for both functions: what gets an upload URL is what the processor decodes.
+    const allowedContentTypes = {
+      [ENV.allowedContentTypes]: [...DEFAULT_CONTENT_TYPES, ...(config.heicEnabled ? HEIC_CONTENT_TYPES : [])].join(','),
+    };
 
     const originalsUploads = props.originals.arnForObjects(`${ORIGINALS_PREFIX}*`);
     const tableArn = props.table.tableArn;
@@ -80,6 +84,7 @@ export class PipelineFunctions extends Construct {
       [ENV.imagesTable]: props.table.tableName,
       [ENV.notificationsTopicArn]: props.topic.topicArn,
       [ENV.renditions]: config.renditions.join(','),
+      ...allowedContentTypes,
       ...logLevel,
     };
     // Reads an item (ConsistentRead) and finishes it with a conditional update; publishes the outcome.
@@ -98,6 +103,7 @@ export class PipelineFunctions extends Construct {
         [ENV.originalsBucket]: props.originals.bucketName,
         [ENV.imagesTable]: props.table.tableName,
         [ENV.uploadUrlExpiresInSeconds]: '300',
+        ...allowedContentTypes,
         [ENV.sdkRequestTimeoutMs]: String(FUNCTION_SIZING.upload.sdkRequestTimeoutMs),
         ...logLevel,
       },

@@ -1,5 +1,13 @@
 import * as images from '../test-support/images';
-import { matchesDeclared, sniffFormat } from './image-format';
+import { DEFAULT_CONTENT_TYPES, HEIC_CONTENT_TYPES } from '../contract';
+import { contentTypeOf, DEFAULT_FORMATS, IMAGE_FORMATS, matchesDeclared, sniffFormat } from './image-format';
+
+describe('content types', () => {
+  it('agree with the contract: the six by default, HEIC and HEIF opt-in', () => {
+    expect(DEFAULT_FORMATS.map(contentTypeOf)).toEqual([...DEFAULT_CONTENT_TYPES]);
+    expect(IMAGE_FORMATS.filter((format) => !(DEFAULT_FORMATS as readonly string[]).includes(format)).map(contentTypeOf)).toEqual([...HEIC_CONTENT_TYPES]);
+  });
+});
 
 describe('sniffFormat', () => {
   it.each([
