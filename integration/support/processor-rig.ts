@@ -35,6 +35,8 @@ export interface ProcessorRig {
   notificationsFor(id: string, count?: number): Promise<ReceivedNotification[]>;
   unclaimedNotificationsFor(id: string): Promise<ReceivedNotification[]>;
   processed(key: string): Promise<Buffer>;
+  /** Writes the PENDING record generate-upload-url would have written for this key. */
+  reserve(id: string, key: string, bytes: number): Promise<void>;
   /** Replaces the processor container with a new one, on the same resources, with other limits. */
   restartProcessor(options: { memoryMb?: number; ulimits?: Record<string, { hard: number; soft: number }> }): Promise<void>;
   removeTable(): Promise<void>;
@@ -94,17 +96,7 @@ export async function startProcessorRig(
     async upload(bytes, extension, uploadOptions = {}) {
       const id = uploadOptions.id ?? `9b2e7c1a-4d3f-4a8b-b6c5-${String(++sequence).padStart(12, '0')}`;
       const key = `${ORIGINALS_PREFIX}${uploadOptions.userId ?? userId}/${id}.${extension}`;
-      if (uploadOptions.reserve ?? true) {
-        const format = formatFromExtension(extension);
-        await new DynamoDbImageRepository(dynamoDb, names.table).createPending({
-          imageId: id,
-          userId: uploadOptions.userId ?? userId,
-          originalS3Key: key,
-          contentType: format ? contentTypeOf(format) : 'application/octet-stream',
-          contentLength: bytes.length,
-          createdAt: new Date().toISOString(),
-        });
-      }
+      if (uploadOptions.reserve ?? true) await rig.reserve(id, key, bytes.length);
       await s3.send(new PutObjectCommand({ Bucket: names.originals, Key: key, Body: bytes }));
       const message = await pollUntil(
         async () => {
@@ -140,6 +132,17 @@ export async function startProcessorRig(
     async processed(key) {
       const { Body } = await s3.send(new GetObjectCommand({ Bucket: names.processed, Key: key }));
       return Buffer.from(await Body!.transformToByteArray());
+    },
+    async reserve(id, key, bytes) {
+      const format = formatFromExtension(key.slice(key.lastIndexOf('.') + 1));
+      await new DynamoDbImageRepository(dynamoDb, names.table).createPending({
+        imageId: id,
+        userId: key.split('/')[1]!,
+        originalS3Key: key,
+        contentType: format ? contentTypeOf(format) : 'application/octet-stream',
+        contentLength: bytes,
+        createdAt: new Date().toISOString(),
+      });
     },
     async restartProcessor(restartOptions) {
       await processor.stop();
