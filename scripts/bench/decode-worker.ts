@@ -74,10 +74,15 @@ const paths: Record<string, (bytes: Buffer, extension: string) => () => Promise<
     return async () => {
       const imageId = `9b2e7c1a-4d3f-4a8b-b6c5-${String(++n).padStart(12, '0')}`;
       const key = `user-uploads/u/${imageId}.${extension}`;
-      originals.put(key, bytes);
+      // Stored as is: the fake's put() copies, which S3's adapter does not.
+      originals.objects.set(key, { body: bytes, contentType: 'image/x' });
       await images.createPending({ imageId, userId: 'u', originalS3Key: key, contentType: 'image/x', contentLength: bytes.length, createdAt: 'x' });
       const outcome = await processUpload(deps, { bucketName: 'originals', key, sizeBytes: bytes.length });
       if (outcome !== 'DONE') throw new Error(`expected DONE, got ${outcome}`);
+      // The bare paths keep nothing between runs either.
+      originals.objects.delete(key);
+      deps.processed.objects.clear();
+      images.records.delete(imageId);
     };
   },
 };

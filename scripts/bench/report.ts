@@ -83,7 +83,7 @@ export function renderReport(report: BenchReport): string {
     '',
     '## AVIF effort',
     '',
-    `Encode time of a ${report.avif.outputPx} AVIF (quality 50, as the processor writes renditions) from a ${report.avif.source} decoded once, per effort level, median of ${report.avif.runs} runs on one of this machine's cores; bytes against sharp's default effort (${report.avif.sharpDefaultEffort}). The processor's default, \`AVIF_EFFORT=${report.avif.chosenEffort}\`, is the highest effort that keeps this encode within about a second here.`,
+    `Encode time of a ${report.avif.outputPx} AVIF (quality 50, as the processor writes renditions) from a ${report.avif.source} decoded once, per effort level, median of ${report.avif.runs} runs (1 from effort 6 up) on one of this machine's cores; bytes against sharp's default effort (${report.avif.sharpDefaultEffort}). The processor's default, \`AVIF_EFFORT=${report.avif.chosenEffort}\`, is the highest effort that keeps this encode within about a second here.`,
     '',
     table(
       ['effort', 'encode ms', 'bytes', `bytes vs effort ${report.avif.sharpDefaultEffort}`],
