@@ -115,7 +115,7 @@ export async function renderImage(input: Buffer, options: RenderOptions): Promis
   }
   const release = await options.memory.reserve(estimate);
   try {
-    const decoded = await decodeOnce(input, inspected, plan.decoded);
+    const decoded = await decodeOnce(input, inspected, plan.decoded, options.limits);
     const outputs = await Promise.all(plan.outputs.map((output) => encodeOne(decoded, output, options.encoding)));
     return { source, outputs };
   } catch (cause) {
@@ -230,7 +230,7 @@ interface DecodedImage {
 }
 
 /** The one decode: to 8-bit sRGB at the size of the largest output, shrinking on load where the format allows. */
-async function decodeOnce(input: Buffer, inspected: Inspected, size: { width: number; height: number }): Promise<DecodedImage> {
+async function decodeOnce(input: Buffer, inspected: Inspected, size: { width: number; height: number }, limits: DecodeLimits): Promise<DecodedImage> {
   let pipeline: sharp.Sharp;
   if (inspected.facts.decoder === 'libheif-wasm') {
     const heif = await decodeHeif(input);
@@ -238,7 +238,8 @@ async function decodeOnce(input: Buffer, inspected: Inspected, size: { width: nu
       ? sharp(tiffWithProfile(heif.pixels, heif.width, heif.height, heif.channels, inspected.icc), { failOn: 'error' })
       : sharp(heif.pixels, { raw: { width: heif.width, height: heif.height, channels: heif.channels } });
   } else {
-    pipeline = sharp(input, { failOn: 'error', limitInputPixels: false, pages: 1, autoOrient: true });
+    // The header was checked already; libvips checks the frame it decodes again, in case they differ.
+    pipeline = sharp(input, { failOn: 'error', limitInputPixels: limits.maxInputPixels, pages: 1, autoOrient: true });
   }
   const { data, info } = await pipeline
     .resize(size.width, size.height, { fit: 'fill' })
