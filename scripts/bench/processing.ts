@@ -76,19 +76,19 @@ export interface OneDecodeResult {
   readonly rssRatio: number;
 }
 
-function measurePath(path: string, file: string, extension: string, runs: number): { wallMs: number; peakRssMb: number } {
+function measurePath(path: string, file: string, extension: string, runs: number): { times: number[]; peakRssMb: number } {
   const worker = spawnSync(process.execPath, ['-r', 'ts-node/register/transpile-only', join(__dirname, 'decode-worker.ts'), path, file, extension, String(runs)], {
     encoding: 'utf8',
     env: { ...process.env, TS_NODE_TRANSPILE_ONLY: 'true', MALLOC_ARENA_MAX: '2' },
   });
   if (worker.status !== 0) throw new Error(`decode worker ${path} failed: ${worker.stderr}`);
-  return JSON.parse(worker.stdout.trim().split('\n').pop()!) as { wallMs: number; peakRssMb: number };
+  return JSON.parse(worker.stdout.trim().split('\n').pop()!) as { times: number[]; peakRssMb: number };
 }
 
 /**
  * The use case against the best bare-sharp path on the same inputs and outputs (a 256 px JPEG and
  * a 1024 px WebP): decode once, shrinking on load, then the outputs from that decoded image. Every
- * path runs in a fresh process (so peak RSS is its own), warmed up once, median wall time of `runs`.
+ * path runs in fresh processes (so peak RSS is its own), each warmed up once, in interleaved rounds.
  * The old decode-per-output pipeline is measured beside them for context.
  */
 export async function oneDecodeComparison(quick: boolean): Promise<OneDecodeResult[]> {
@@ -99,7 +99,9 @@ export async function oneDecodeComparison(quick: boolean): Promise<OneDecodeResu
     { input: '4K PNG (3840×2160)', width: 3840, height: 2160, format: 'png' as const, extension: 'png' },
     { input: '1080p WebP (1920×1080)', width: 1920, height: 1080, format: 'webp' as const, extension: 'webp' },
   ];
-  const runs = quick ? 2 : 9;
+  const rounds = quick ? 1 : 5;
+  const runsPerRound = quick ? 2 : 4;
+  const runs = rounds * runsPerRound;
   const dir = mkdtempSync(join(tmpdir(), 'imgproc-onedecode-'));
   const results: OneDecodeResult[] = [];
   try {
@@ -109,8 +111,21 @@ export async function oneDecodeComparison(quick: boolean): Promise<OneDecodeResu
       const bytes = await photoLike(width, height, spec.format);
       const file = join(dir, `input.${spec.extension}`);
       writeFileSync(file, bytes);
+      // Rounds of one fresh process per path, the order rotated every round, so a shared machine's
+      // drift in load hits every path alike; medians over all runs and over the processes' peaks.
+      const paths = ['use-case', 'cascade-parallel', 'cascade-serial', 'per-output'] as const;
+      const times = new Map<string, number[]>(paths.map((path) => [path, []]));
+      const peaks = new Map<string, number[]>(paths.map((path) => [path, []]));
+      for (let round = 0; round < rounds; round += 1) {
+        for (let i = 0; i < paths.length; i += 1) {
+          const path = paths[(i + round) % paths.length]!;
+          const result = measurePath(path, file, spec.extension, runsPerRound);
+          times.get(path)!.push(...result.times);
+          peaks.get(path)!.push(result.peakRssMb);
+        }
+      }
       const measured = Object.fromEntries(
-        (['use-case', 'cascade-parallel', 'cascade-serial', 'per-output'] as const).map((path) => [path, measurePath(path, file, spec.extension, runs)]),
+        paths.map((path) => [path, { wallMs: median(times.get(path)!), peakRssMb: median(peaks.get(path)!) }]),
       ) as OneDecodeResult['paths'];
       const best = measured['cascade-parallel'].wallMs <= measured['cascade-serial'].wallMs ? 'cascade-parallel' : 'cascade-serial';
       results.push({
