@@ -199,7 +199,9 @@ describe('renderImage', () => {
     });
   });
 
-  it('keeps untrusted libvips loaders blocked in this process, whatever the input claims', async () => {
+  it('keeps untrusted libvips loaders blocked in this process once it has rendered an image, whatever the input claims', async () => {
+    await render(await images.png(), 'png');
+
     await expect(sharp(images.svg()).png().toBuffer()).rejects.toThrow(/unsupported image format/);
   });
 
