@@ -155,9 +155,9 @@ describe('processor image settings', () => {
     ).toMatchObject({ decodeMemoryBudgetBytes: 700 * 1024 * 1024, avifEffort: 6, maxOutputEdgePx: 4096 });
   });
 
-  it('defaults to AVIF effort 2, an 8192 px longest edge and the six formats without HEIC', () => {
+  it('defaults to AVIF effort 3, an 8192 px longest edge and the six formats without HEIC', () => {
     expect(loadProcessorFunctionConfig(processorEnv)).toMatchObject({
-      avifEffort: 2,
+      avifEffort: 3,
       maxOutputEdgePx: 8192,
       acceptedFormats: ['jpeg', 'png', 'webp', 'gif', 'avif', 'tiff'],
     });

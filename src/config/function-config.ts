@@ -130,8 +130,9 @@ export function loadProcessorFunctionConfig(env: Env): Readonly<ProcessorFunctio
     concurrency,
     acceptedFormats: readAllowedFormats(reader),
     decodeMemoryBudgetBytes: reader.integer(ENV.decodeMemoryBudgetMb, { default: derivedBudgetMb, min: 64, max: 10_240 }) * MIB,
-    // Effort 2: a 1024 px AVIF from a 12 MP photo in about a second on one core (docs/BENCHMARKS.md).
-    avifEffort: reader.integer(ENV.avifEffort, { default: 2, min: 0, max: 9 }),
+    // Effort 3: a 1024 px AVIF from a 12 MP photo encodes in 0.4-1.0 s on one core here, 3 % over
+    // sharp's default effort 4, which takes 5 times as long (docs/BENCHMARKS.md "AVIF effort").
+    avifEffort: reader.integer(ENV.avifEffort, { default: 3, min: 0, max: 9 }),
     maxOutputEdgePx: reader.integer(ENV.maxOutputEdgePx, { default: 8192, min: 16, max: 65_535 }),
   });
 }

@@ -4,7 +4,7 @@ import { DecodeMemoryGate } from '../domain/memory-gate';
 
 /** The processor's defaults, as tests and benchmarks use them. */
 export const TEST_LIMITS: DecodeLimits = { maxInputPixels: 50_000_000, maxFrames: 1000 };
-export const TEST_ENCODING: EncodingSettings = { avifEffort: 2, maxOutputEdgePx: 8192 };
+export const TEST_ENCODING: EncodingSettings = { avifEffort: 3, maxOutputEdgePx: 8192 };
 /** What the deployed processor gets: 2048 MB, concurrency 2, 25 MiB uploads (src/domain/decode-memory.ts). */
 export const TEST_BUDGET_BYTES = 1_596 * 1024 * 1024;
 
