@@ -1,8 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import { request } from 'node:http';
-import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
-import { CreateBucketCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
+import { CreateTableCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { getImage, putObject, type UploadGrant } from '../workbench/stack-client';
 import { apiEvent } from '../src/test-support/events';
+import { type RunningAwsFront, startAwsFront } from './support/aws-front';
 import { type Backends, startBackends } from './support/backends';
 import { type RunningFunction, startFunction } from './support/function-container';
 import { FUNCTION_IMAGES } from './support/images';
@@ -14,11 +16,13 @@ const USER = '3f1c2a4e-8b7d-4c21-9e0f-1a2b3c4d5e6f';
 const claims = { sub: USER, token_use: 'access', client_id: 'client-1' };
 
 let backends: Backends;
+let front: RunningAwsFront;
 let uploadFunction: RunningFunction;
 let shortLivedUploadFunction: RunningFunction;
 
 beforeAll(async () => {
   backends = await startBackends();
+  front = await startAwsFront(backends.network);
   await backends.clients.s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
   await backends.clients.dynamoDb.send(
     new CreateTableCommand({
@@ -32,8 +36,9 @@ beforeAll(async () => {
     ...backends.functionEnvironment,
     ORIGINALS_BUCKET: BUCKET,
     IMAGES_TABLE: TABLE,
-    // Signed for the address this test uses; LocalStack checks the Host header.
-    S3_PUBLIC_ENDPOINT: backends.endpoints.s3,
+    // Signed for the address this test uses, the AWS front, as in docker-compose.yml; LocalStack
+    // checks the Host header, which the front passes unchanged.
+    S3_PUBLIC_ENDPOINT: front.url,
     MAX_UPLOAD_BYTES: '100000',
   };
   [uploadFunction, shortLivedUploadFunction] = await Promise.all([
@@ -43,7 +48,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await Promise.allSettled([uploadFunction?.stop(), shortLivedUploadFunction?.stop()]);
+  await Promise.allSettled([uploadFunction?.stop(), shortLivedUploadFunction?.stop(), front?.stop()]);
   await backends?.stop();
 });
 
@@ -159,6 +164,83 @@ describe('generate-upload-url, in its container against LocalStack with S3 signa
     expect(first.status).toBe(200);
     expect(replay.status).toBe(412);
     recordTrial({ area: 'Presign abuse', trial: 'the same URL used twice', runs: 1, outcome: `first PUT ${first.status}, replay refused ${replay.status} (If-None-Match: *)` });
+  });
+
+  describe('requests with no signature at all, refused by the AWS front as AWS refuses them', () => {
+    const OTHER_USER = 'b2c3d4e5-0000-4000-8000-00000000000b';
+    const objectBytes = async (key: string) => {
+      const object = await backends.clients.s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
+      return Buffer.from(await object.Body!.transformToByteArray());
+    };
+    const exists = (key: string) =>
+      backends.clients.s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key })).then(
+        () => true,
+        (error: { name?: string }) => (error.name === 'NotFound' ? false : Promise.reject(error)),
+      );
+    const recordsUnder = async (prefix: string) =>
+      (await backends.clients.dynamoDb.send(new ScanCommand({ TableName: TABLE }))).Items?.filter((item) => item.originalS3Key?.S?.startsWith(prefix)) ?? [];
+
+    it('refuses a PUT to an upload URL with its query string removed, and the URL still works afterwards', async () => {
+      // Arrange
+      const bytes = png(1000);
+      const { body: grant } = await requestGrant(uploadFunction, { contentType: 'image/png', contentLength: bytes.length });
+      const pending = await getImage(backends.clients.dynamoDb, TABLE, grant.image_id);
+
+      // Act
+      const put = await putObject(grant.upload_url.split('?')[0]!, grant.headers, bytes);
+
+      // Assert
+      expect(put.status).toBe(403);
+      expect(put.body).toContain('<Code>AccessDenied</Code>');
+      expect(await exists(grant.file_path)).toBe(false);
+      expect(await getImage(backends.clients.dynamoDb, TABLE, grant.image_id)).toEqual(pending);
+      expect((await putObject(grant.upload_url, grant.headers, bytes)).status).toBe(200);
+      recordTrial({ area: 'Presign abuse', trial: 'PUT to an upload URL with its query string removed', runs: 1, outcome: `refused: ${put.status} AccessDenied, nothing written, record unchanged` });
+    });
+
+    it("refuses a PUT with no token into another user's folder, where no URL was ever issued", async () => {
+      // Arrange
+      const imageId = randomUUID();
+      const key = `user-uploads/${OTHER_USER}/${imageId}.png`;
+
+      // Act
+      const put = await putObject(`${front.url}/${BUCKET}/${key}`, { 'Content-Type': 'image/png' }, png(1000));
+
+      // Assert
+      expect(put.status).toBe(403);
+      expect(put.body).toContain('<Code>AccessDenied</Code>');
+      expect(await exists(key)).toBe(false);
+      expect(await getImage(backends.clients.dynamoDb, TABLE, imageId)).toBeUndefined();
+      expect(await recordsUnder(`user-uploads/${OTHER_USER}/`)).toEqual([]);
+      recordTrial({ area: 'Presign abuse', trial: "unsigned PUT into another user's folder, no URL issued", runs: 1, outcome: `refused: ${put.status} AccessDenied, no object, no record` });
+    });
+
+    it('refuses a PUT with no signature over an existing original, which keeps its bytes and record', async () => {
+      // Arrange: an original uploaded through its URL.
+      const original = png(1000);
+      const { body: grant } = await requestGrant(uploadFunction, { contentType: 'image/png', contentLength: original.length });
+      expect((await putObject(grant.upload_url, grant.headers, original)).status).toBe(200);
+      const record = await getImage(backends.clients.dynamoDb, TABLE, grant.image_id);
+
+      // Act
+      const put = await putObject(`${front.url}/${BUCKET}/${grant.file_path}`, { 'Content-Type': 'image/png' }, png(2000));
+
+      // Assert
+      expect(put.status).toBe(403);
+      expect(put.body).toContain('<Code>AccessDenied</Code>');
+      expect((await objectBytes(grant.file_path)).equals(original)).toBe(true);
+      expect(await getImage(backends.clients.dynamoDb, TABLE, grant.image_id)).toEqual(record);
+      recordTrial({ area: 'Presign abuse', trial: 'unsigned PUT over an existing original', runs: 1, outcome: `refused: ${put.status} AccessDenied, original bytes and record unchanged` });
+    });
+
+    it('are what LocalStack alone accepts: the gap the front closes', async () => {
+      const key = `user-uploads/${OTHER_USER}/${randomUUID()}.png`;
+
+      const put = await putObject(`${backends.endpoints.s3}/${BUCKET}/${key}`, { 'Content-Type': 'image/png' }, png(1000));
+
+      expect(put.status).toBe(200);
+      expect(await exists(key)).toBe(true);
+    });
   });
 
   it.each([

@@ -1,6 +1,6 @@
 // Bundles each Lambda into dist/<name>/index.js (CommonJS, handler `index.handler`), with the AWS
 // SDK inside so the function runs the SDK version we tested, not the one the runtime ships; and the
-// local workbench's tools (gateway, provision) the same way. A function bundle that includes any
+// local workbench's tools (gateway, provision, aws-front) the same way. A function bundle that includes any
 // workbench/ file fails the build. sharp stays external: its native binaries
 // are installed next to the bundle in the processor image. So does libheif-js (LGPL-3.0, the HEIC
 // decoder): a separate, replaceable node_modules package, as its licence asks, never in our bundle.
@@ -15,6 +15,7 @@ const entries = Object.fromEntries([
   ...functions.map((name) => [name, `src/functions/${name}/handler.ts`]),
   ['gateway', 'workbench/gateway.ts'],
   ['provision', 'workbench/provision.ts'],
+  ['aws-front', 'workbench/aws-front.ts'],
 ]);
 const only = process.argv.slice(2);
 const unknown = only.filter((name) => !(name in entries));

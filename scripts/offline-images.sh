@@ -6,12 +6,14 @@
 #
 #   scripts/offline-images.sh [--force] [--no-env-file] [NAME...]
 #   scripts/offline-images.sh --relock-localstack
+#   scripts/offline-images.sh --relock-mailpit
 #   scripts/offline-images.sh --print-tags
 #
-#   NAME          debian | lambda-nodejs | localstack | dynamodb-local | node (default: all)
+#   NAME          debian | lambda-nodejs | localstack | dynamodb-local | node | mailpit (default: all)
 #   --force       rebuild the named stand-ins even if their tag exists (downloads stay cached)
 #   --no-env-file do not write .local/images.env (scripts/resolve-images.sh writes it itself)
 #   --relock-localstack  re-resolve images/offline/localstack/requirements.txt from PyPI
+#   --relock-mailpit     re-resolve images/offline/mailpit/package-lock.json from the npm registry
 #   --print-tags  print VARIABLE=stand-in tag for each image variable, and build nothing
 #
 # Idempotent: a stand-in whose tag exists is skipped. Downloads (npm tarballs, Go builds, Maven
@@ -29,6 +31,7 @@ UPSTREAM_LAMBDA=$(pinned LAMBDA_BASE_IMAGE)
 UPSTREAM_LOCALSTACK=$(pinned LOCALSTACK_IMAGE)
 UPSTREAM_DYNAMODB=$(pinned DYNAMODB_IMAGE)
 UPSTREAM_NODE=$(pinned NODE_IMAGE)
+UPSTREAM_MAILPIT=$(pinned MAILPIT_IMAGE)
 
 # --- pinned versions (each can be overridden from the environment) ------------------------------
 : "${DEBIAN_SUITE:=trixie}"                  # rootfs of every stand-in (Python 3.13 for LocalStack)
@@ -46,6 +49,8 @@ UPSTREAM_NODE=$(pinned NODE_IMAGE)
 : "${DYNAMODB_LOCAL_VERSION:=${UPSTREAM_DYNAMODB##*:}}"  # Maven com.amazonaws:DynamoDBLocal = DYNAMODB_IMAGE's tag
 : "${LOG4J_SLF4J_VERSION:=2.17.1}"           # Maven log4j-slf4j-impl, = DynamoDBLocal 2.6.1's log4j-core
 : "${JRE_PACKAGE:=openjdk-21-jre-headless}"  # Debian package the DynamoDB Local stand-in runs on
+: "${MAILPIT_VERSION:=${UPSTREAM_MAILPIT##*:}}"  # Go module github.com/axllent/mailpit = MAILPIT_IMAGE's tag
+: "${MAILPIT_RAPIDOC_VERSION:=9.3.8}"        # --relock-mailpit: npm rapidoc for the inbox's API docs page
 
 TAG_PREFIX=${OFFLINE_TAG_PREFIX:-imgproc-offline}
 IMG_DEBIAN="$TAG_PREFIX/debian:$DEBIAN_SUITE"
@@ -53,7 +58,8 @@ IMG_LAMBDA="$TAG_PREFIX/lambda-nodejs:${NODE_VERSION%%.*}"
 IMG_LOCALSTACK="$TAG_PREFIX/localstack:$LOCALSTACK_VERSION"
 IMG_DYNAMODB="$TAG_PREFIX/dynamodb-local:$DYNAMODB_LOCAL_VERSION"
 IMG_NODE="$TAG_PREFIX/node:${NODE_VERSION%%.*}"
-ALL_NAMES=(debian lambda-nodejs localstack dynamodb-local node)
+IMG_MAILPIT="$TAG_PREFIX/mailpit:$MAILPIT_VERSION"
+ALL_NAMES=(debian lambda-nodejs localstack dynamodb-local node mailpit)
 
 SRC="$ROOT/images/offline"
 CACHE="${XDG_CACHE_HOME:-$HOME/.cache}/imgproc-offline"
@@ -90,9 +96,10 @@ while [ $# -gt 0 ]; do
     --force) FORCE=1 ;;
     --no-env-file) WRITE_ENV=0 ;;
     --relock-localstack) RELOCK=1 ;;
+    --relock-mailpit) RELOCK=mailpit ;;
     --print-tags) PRINT_TAGS=1 ;;
     -h|--help) usage; exit 0 ;;
-    debian|lambda-nodejs|localstack|dynamodb-local|node) NAMES+=("$1") ;;
+    debian|lambda-nodejs|localstack|dynamodb-local|node|mailpit) NAMES+=("$1") ;;
     *) usage >&2; die "unknown argument: $1" ;;
   esac
   shift
@@ -103,7 +110,7 @@ EXPLICIT_NAMES=${#NAMES[@]}
 # For scripts/resolve-images.sh: the stand-in of each image variable, so their tags live here only.
 if [ "$PRINT_TAGS" -eq 1 ]; then
   printf '%s=%s\n' LAMBDA_BASE_IMAGE "$IMG_LAMBDA" LOCALSTACK_IMAGE "$IMG_LOCALSTACK" \
-    DYNAMODB_IMAGE "$IMG_DYNAMODB" NODE_IMAGE "$IMG_NODE"
+    DYNAMODB_IMAGE "$IMG_DYNAMODB" NODE_IMAGE "$IMG_NODE" MAILPIT_IMAGE "$IMG_MAILPIT"
   exit 0
 fi
 
@@ -134,7 +141,7 @@ image_exists() { docker image inspect "$1" >/dev/null 2>&1; }
 tag_of() {
   case "$1" in
     debian) echo "$IMG_DEBIAN" ;; lambda-nodejs) echo "$IMG_LAMBDA" ;; localstack) echo "$IMG_LOCALSTACK" ;;
-    dynamodb-local) echo "$IMG_DYNAMODB" ;; node) echo "$IMG_NODE" ;;
+    dynamodb-local) echo "$IMG_DYNAMODB" ;; node) echo "$IMG_NODE" ;; mailpit) echo "$IMG_MAILPIT" ;;
   esac
 }
 
@@ -423,11 +430,81 @@ build_node() {
     --label "imgproc-offline.stand-in-for=$UPSTREAM_NODE"
 }
 
+# --- mailpit --------------------------------------------------------------------------------------
+# Mailpit is a Go module whose web inbox (server/ui/dist, embedded in the binary) is built with npm
+# and is not part of the module. Its npm packages are pinned by our images/offline/mailpit/package-lock.json
+# (only the inbox build's packages, each at a version the npm registry serves; --relock-mailpit).
+MAILPIT_BUILD_PACKAGES="esbuild esbuild-plugin-vue-next esbuild-sass-plugin @vue/compiler-sfc"
+NPM_FLAGS=(--legacy-peer-deps --ignore-scripts --no-audit --no-fund --omit-lockfile-registry-resolved)
+
+mailpit_source() { # mailpit_source DEST: the module's source, writable
+  need go golang-go
+  export GOMODCACHE="$CACHE/go/mod" GOCACHE="$CACHE/go/build" CGO_ENABLED=0 GOFLAGS=-buildvcs=false
+  step "mailpit: go mod download github.com/axllent/mailpit@$MAILPIT_VERSION (log: .local/offline-images/mailpit-go.log)"
+  (cd "$WORK" && go mod download "github.com/axllent/mailpit@$MAILPIT_VERSION") >"$LOGDIR/mailpit-go.log" 2>&1 ||
+    { tail -n 20 "$LOGDIR/mailpit-go.log" >&2; false; }
+  local module="$GOMODCACHE/github.com/axllent/mailpit@$MAILPIT_VERSION"
+  [ -f "$module/package.json" ] || die "the Go module proxy gave no $module/package.json"
+  cp -a "$module/." "$1"
+  chmod -R u+w "$1"
+}
+
+build_mailpit() {
+  ensure_debian
+  need npm npm
+  local bin="$CACHE/bin/mailpit-$MAILPIT_VERSION-$(sha256sum "$SRC/mailpit/package-lock.json" | cut -c1-12)"
+  local ctx="$WORK/ctx-mailpit" src="$WORK/mailpit-src"
+  if [ ! -x "$bin" ]; then
+    mailpit_source "$src"
+    step "mailpit: npm ci + npm run package: the web inbox (log: .local/offline-images/mailpit-ui.log)"
+    # package.json's dependencies become the lock's, so that npm ci takes the lock as it is.
+    cp "$SRC/mailpit/package-lock.json" "$src/package-lock.json"
+    (cd "$src" && node -e '
+      const fs = require("fs"), pkg = require("./package.json"), root = require("./package-lock.json").packages[""];
+      pkg.dependencies = root.dependencies; pkg.devDependencies = root.devDependencies;
+      fs.writeFileSync("package.json", JSON.stringify(pkg, null, 2));' &&
+      npm ci "${NPM_FLAGS[@]}" --cache "$CACHE/npm" && npm run package) >"$LOGDIR/mailpit-ui.log" 2>&1 ||
+      { tail -n 20 "$LOGDIR/mailpit-ui.log" >&2; false; }
+    [ -s "$src/server/ui/dist/app.js" ] || die "npm run package wrote no server/ui/dist/app.js"
+    step "mailpit: go build (static, CGO_ENABLED=0)"
+    (cd "$src" && go build -trimpath -ldflags "-s -w -X github.com/axllent/mailpit/config.Version=$MAILPIT_VERSION" -o "$bin.tmp" .) \
+      >>"$LOGDIR/mailpit-go.log" 2>&1 || { tail -n 20 "$LOGDIR/mailpit-go.log" >&2; false; }
+    mv "$bin.tmp" "$bin"
+  else
+    log "mailpit: using the cached binary $bin"
+  fi
+  mkdir -p "$ctx"
+  cp -a "$SRC/mailpit/Dockerfile" "$ctx/"
+  cp "$bin" "$ctx/mailpit"
+  docker_build mailpit "$IMG_MAILPIT" "$ctx" --build-arg "BASE_IMAGE=$IMG_DEBIAN" \
+    --label "imgproc-offline.stand-in-for=$UPSTREAM_MAILPIT"
+}
+
+# Re-resolves the inbox build's packages: Mailpit's runtime dependencies and its esbuild plugins
+# (not its linters and test tools), each at the newest version the npm registry serves in its range;
+# rapidoc (the API docs page) at $MAILPIT_RAPIDOC_VERSION, as the registry reachable here serves no 12.x.
+relock_mailpit() {
+  need npm npm
+  local src="$WORK/mailpit-src" out="$SRC/mailpit/package-lock.json"
+  mailpit_source "$src"
+  rm -f "$src/package-lock.json"
+  step "mailpit: npm install --package-lock-only (log: .local/offline-images/mailpit-ui.log)"
+  (cd "$src" && BUILD_PACKAGES="$MAILPIT_BUILD_PACKAGES" RAPIDOC="$MAILPIT_RAPIDOC_VERSION" node -e '
+      const fs = require("fs"), pkg = require("./package.json"), keep = process.env.BUILD_PACKAGES.split(" ");
+      pkg.devDependencies = Object.fromEntries(Object.entries(pkg.devDependencies).filter(([name]) => keep.includes(name)));
+      if (process.env.RAPIDOC) pkg.dependencies.rapidoc = process.env.RAPIDOC;
+      fs.writeFileSync("package.json", JSON.stringify(pkg, null, 2));' &&
+    npm install --package-lock-only "${NPM_FLAGS[@]}" --cache "$CACHE/npm") >"$LOGDIR/mailpit-ui.log" 2>&1 ||
+    { tail -n 20 "$LOGDIR/mailpit-ui.log" >&2; false; }
+  cp "$src/package-lock.json" "$out"
+  log "mailpit: wrote ${out#"$ROOT"/} ($(grep -c '"node_modules/' "$out") packages)"
+}
+
 # --- main -----------------------------------------------------------------------------------------
-if [ "$RELOCK" -eq 1 ]; then
-  relock_localstack
-  exit 0
-fi
+case "$RELOCK" in
+  1) relock_localstack; exit 0 ;;
+  mailpit) relock_mailpit; exit 0 ;;
+esac
 
 log "stand-ins: ${NAMES[*]} (cache: $CACHE)"
 for name in "${NAMES[@]}"; do
@@ -444,6 +521,7 @@ for name in "${NAMES[@]}"; do
     localstack) build_localstack ;;
     dynamodb-local) build_dynamodb_local ;;
     node) build_node ;;
+    mailpit) build_mailpit ;;
   esac
   STEP="after $name"
   log "=== $name: built $tag in $((SECONDS - IMAGE_T0))s"
@@ -458,6 +536,7 @@ LAMBDA_BASE_IMAGE=$IMG_LAMBDA
 LOCALSTACK_IMAGE=$IMG_LOCALSTACK
 DYNAMODB_IMAGE=$IMG_DYNAMODB
 NODE_IMAGE=$IMG_NODE
+MAILPIT_IMAGE=$IMG_MAILPIT
 EOF
   mv "$ENV_FILE.tmp" "$ENV_FILE"
   log "wrote ${ENV_FILE#"$ROOT"/}"

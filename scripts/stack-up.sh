@@ -25,6 +25,8 @@ if ! "${compose[@]}" up --detach --build --wait --wait-timeout 600; then
   exit 1
 fi
 "${compose[@]}" ps
+inbox=$("${compose[@]}" port mailpit 8025)
+printf '\nMail inbox (SNS e-mail to the demo address, DEMO_EMAIL): http://localhost:%s\n' "${inbox##*:}" >&2
 
 step "Demo"
 npx ts-node --transpile-only workbench/demo.ts

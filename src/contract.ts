@@ -58,6 +58,8 @@ export type NotifiedStatus = (typeof NOTIFIED_STATUSES)[number];
 
 /** SNS message attributes on every notification, for subscription filter policies. */
 export const NOTIFICATION_ATTRIBUTES = { status: 'status', userId: 'userId' } as const;
+/** The notifications topic's DisplayName: the sender's name on its e-mails. */
+export const NOTIFICATIONS_TOPIC_DISPLAY_NAME = 'Image processing notifications';
 
 /** What s3-metrics publishes. */
 export const STORAGE_METRICS = {

@@ -1,4 +1,4 @@
-import { loadDemoConfig, loadRetryConfig, parseDotEnv } from './config';
+import { loadDemoConfig, loadProvisionConfig, loadRetryConfig, parseDotEnv } from './config';
 
 const files = (contents: Record<string, string>) => (path: string) => contents[path];
 
@@ -30,6 +30,28 @@ describe('demo settings', () => {
 
   it('report missing credentials', () => {
     expect(() => loadDemoConfig({}, files({}))).toThrow('DEMO_USERNAME is required');
+  });
+});
+
+describe('provisioning settings', () => {
+  const env = {
+    AWS_REGION: 'us-east-1',
+    ORIGINALS_BUCKET: 'originals',
+    PROCESSED_BUCKET: 'renditions',
+    IMAGES_TABLE: 'images',
+    DEMO_USERNAME: 'demo',
+    DEMO_PASSWORD: 'Demo-passw0rd!',
+  };
+
+  it('subscribe demo@example.com unless DEMO_EMAIL names another address, and find the inbox on 8025', () => {
+    expect(loadProvisionConfig(env).demoUser.email).toBe('demo@example.com');
+    expect(loadProvisionConfig({ ...env, DEMO_EMAIL: 'me@photos.test' }).demoUser.email).toBe('me@photos.test');
+    expect(loadProvisionConfig(env).hostUrls.mailInbox).toBe('http://localhost:8025');
+    expect(loadProvisionConfig({ ...env, HOST_MAIL_INBOX_URL: 'http://localhost:18025' }).hostUrls.mailInbox).toBe('http://localhost:18025');
+  });
+
+  it.each(['demo', 'Demo <demo@example.com>', 'a@b.c, d@e.f', 'no spaces@example.com'])('refuse DEMO_EMAIL=%j: SNS subscribes one address', (email) => {
+    expect(() => loadProvisionConfig({ ...env, DEMO_EMAIL: email })).toThrow(`DEMO_EMAIL: "${email}" is not an e-mail address`);
   });
 });
 

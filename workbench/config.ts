@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { ENV } from '../src/contract';
 import { checkBucketName, checkTableName, checkUrl, type Env, EnvReader } from '../src/config/env-reader';
-import { readRuntime, type RuntimeConfig } from '../src/config/function-config';
+import { LOG_LEVELS, type LogLevel, readRuntime, type RuntimeConfig } from '../src/config/function-config';
 
 /**
  * Configuration of the local-only pieces (gateway, provisioning). They stand in for what AWS
@@ -21,6 +21,9 @@ export interface StackNames {
   readonly userPoolName: string;
   readonly userPoolClientName: string;
 }
+
+/** One address, as SNS accepts for an e-mail subscription (no display name, no list). */
+const checkEmail = (value: string) => (/^[^\s@<>,;]+@[^\s@<>,;]+\.[^\s@<>,;]+$/.test(value) ? undefined : `"${value}" is not an e-mail address`);
 
 const checkName = (value: string) => (/^[A-Za-z0-9_-]{1,80}$/.test(value) ? undefined : `"${value}" must be 1-80 letters, digits, - or _`);
 
@@ -100,7 +103,7 @@ export interface ProvisionConfig extends RuntimeConfig {
   /** Where the stack description is written; see README "The stack file". */
   readonly stackFile: string;
   /** The addresses a program on the host uses, written into the stack file. */
-  readonly hostUrls: Readonly<Record<'gateway' | 'localstack' | 'dynamodb' | 'cognito', string>>;
+  readonly hostUrls: Readonly<Record<'gateway' | 'localstack' | 'dynamodb' | 'cognito' | 'mailInbox', string>>;
   readonly readyTimeoutSeconds: number;
 }
 
@@ -115,7 +118,7 @@ export function loadProvisionConfig(env: Env = process.env): Readonly<ProvisionC
     demoUser: {
       username: reader.required('DEMO_USERNAME', checkName),
       password: reader.required('DEMO_PASSWORD', (value) => (value.length >= 8 ? undefined : 'must be at least 8 characters')),
-      email: reader.optional('DEMO_EMAIL') ?? 'demo@example.com',
+      email: reader.optional('DEMO_EMAIL', checkEmail) ?? 'demo@example.com',
     },
     stackFile: stackFile(reader),
     hostUrls: {
@@ -123,6 +126,7 @@ export function loadProvisionConfig(env: Env = process.env): Readonly<ProvisionC
       localstack: reader.optional('HOST_LOCALSTACK_URL', checkUrl) ?? 'http://localhost:4566',
       dynamodb: reader.optional('HOST_DYNAMODB_URL', checkUrl) ?? 'http://localhost:8000',
       cognito: reader.optional('HOST_COGNITO_URL', checkUrl) ?? 'http://localhost:9229',
+      mailInbox: reader.optional('HOST_MAIL_INBOX_URL', checkUrl) ?? 'http://localhost:8025',
     },
     readyTimeoutSeconds: reader.integer('PROVISION_READY_TIMEOUT_SECONDS', { default: 120, min: 1, max: 3600 }),
   });
@@ -183,4 +187,23 @@ export function loadRetryConfig(env: Env = process.env): Readonly<{ stackFile: s
 /** STACK_FILE, else stack.json in STACK_DIR (where docker-compose.yml mounts it), else in .local. */
 function stackFile(reader: EnvReader): string {
   return reader.optional('STACK_FILE') ?? `${reader.optional('STACK_DIR') ?? '.local'}/stack.json`;
+}
+
+export interface AwsFrontConfig {
+  readonly logLevel: LogLevel;
+  readonly port: number;
+  /** LocalStack as the front reaches it. */
+  readonly upstreamUrl: string;
+}
+
+/** The front that refuses unsigned requests before LocalStack (workbench/aws-front.ts). */
+export function loadAwsFrontConfig(env: Env = process.env): Readonly<AwsFrontConfig> {
+  const reader = new EnvReader(env);
+  return reader.finish({
+    logLevel: reader.oneOf(ENV.logLevel, LOG_LEVELS, 'info'),
+    port: reader.integer('AWS_FRONT_PORT', { default: 4566, min: 1, max: 65535 }),
+    upstreamUrl:
+      reader.optional('AWS_FRONT_UPSTREAM_URL', (value) => checkUrl(value) ?? (new URL(value).protocol === 'http:' ? undefined : `"${value}" is not an http:// URL`)) ??
+      'http://localstack:4566',
+  });
 }

@@ -16,6 +16,7 @@ import {
   takeNotifications,
   type UploadGrant,
 } from './stack-client';
+import { type InboxMail, MailInbox } from './mail-inbox';
 import { rieInvoker } from './rie-client';
 import { scheduledEvent } from './schedule';
 
@@ -123,6 +124,25 @@ async function main(): Promise<void> {
     { timeoutMs: 20_000, failure: () => `Only ${notifications.length} of ${ids.size} SNS notifications arrived on the observer queue.` },
   );
 
+  // SNS e-mails each outcome to the demo address; the local stack delivers it to the mail catcher.
+  const inbox = new MailInbox(stack.endpoints.mailInbox);
+  const mails = new Map<string, InboxMail>();
+  await pollUntil(
+    async () => {
+      for (const { grant } of uploads) {
+        if (mails.has(grant.image_id)) continue;
+        const [mail] = await inbox.mailsTo(stack.demoEmail, (candidate) => candidate.text.includes(grant.image_id));
+        if (mail) mails.set(grant.image_id, mail);
+      }
+      return mails.size === uploads.length ? true : undefined;
+    },
+    {
+      timeoutMs: 20_000,
+      failure: () =>
+        `Only ${mails.size} of ${uploads.length} e-mails reached ${stack.demoEmail} in the inbox ${stack.endpoints.mailInbox} within 20 s; see "docker compose logs localstack mailpit".`,
+    },
+  );
+
   for (const { sample, grant } of uploads) {
     const record = finished.get(grant.image_id)!;
     const notification = notifications.find((n) => n.message.imageId === grant.image_id);
@@ -136,7 +156,12 @@ async function main(): Promise<void> {
       for (const object of Contents) say(`  rendition: s3://${stack.processedBucket}/${object.Key} (${object.Size} bytes)`);
     }
     say(`  SNS notification: subject "${notification?.subject}", attributes ${JSON.stringify(notification?.attributes)}`);
+    const mail = mails.get(grant.image_id)!;
+    const afterSeconds = record.processedAt ? ` ${((mail.receivedAt.getTime() - Date.parse(record.processedAt)) / 1000).toFixed(2)} s after the outcome was recorded` : '';
+    say(`  e-mail to ${stack.demoEmail}: "${mail.subject}" (in the inbox${afterSeconds})`);
   }
+  say('');
+  say(`read the e-mails in the local inbox: ${stack.endpoints.mailInbox}`);
 
   say('');
   say('publishing storage metrics now (the gateway also does it on its schedule)');

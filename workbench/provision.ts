@@ -27,7 +27,9 @@ async function main(): Promise<void> {
   const queues = await step('queues', deadline, () => provisionQueues(clients.sqs, { ...names, ...config }));
   await step('buckets', deadline, () => provisionBuckets(clients.s3, { ...names, corsAllowedOrigins: config.corsAllowedOrigins }, queues.uploadQueue.arn));
   await step('table', deadline, () => provisionTable(clients.dynamodb, names.imagesTableName));
-  const topicArn = await step('topic', deadline, () => provisionTopic(clients.sns, clients.sqs, names.topicName, queues.observerQueue));
+  const topicArn = await step('topic', deadline, () =>
+    provisionTopic(clients.sns, clients.sqs, names.topicName, queues.observerQueue, [config.demoUser.email]),
+  );
   const cognito = await step('user pool', deadline, () => provisionUserPool(clients.cognito, { ...names, demoUser: config.demoUser }));
 
   writeStackFile(config.stackFile, {
@@ -41,6 +43,7 @@ async function main(): Promise<void> {
       cloudwatch: hostUrls.localstack,
       dynamodb: hostUrls.dynamodb,
       cognito: hostUrls.cognito,
+      mailInbox: hostUrls.mailInbox,
     },
     originalsBucket: names.originalsBucketName,
     processedBucket: names.processedBucketName,
@@ -53,6 +56,7 @@ async function main(): Promise<void> {
     userPoolId: cognito.userPoolId,
     userPoolClientId: cognito.clientId,
     demoUsername: config.demoUser.username,
+    demoEmail: config.demoUser.email,
   });
   logger.info('stack provisioned', { stackFile: config.stackFile });
 }

@@ -13,9 +13,16 @@ import {
   PutBucketNotificationConfigurationCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { CreateTopicCommand, type SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
+import {
+  CreateTopicCommand,
+  paginateListSubscriptionsByTopic,
+  SetTopicAttributesCommand,
+  type SNSClient,
+  SubscribeCommand,
+  UnsubscribeCommand,
+} from '@aws-sdk/client-sns';
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient, SetQueueAttributesCommand } from '@aws-sdk/client-sqs';
-import { IMAGES_TABLE_KEY, ORIGINALS_PREFIX } from '../src/contract';
+import { IMAGES_TABLE_KEY, NOTIFICATIONS_TOPIC_DISPLAY_NAME, ORIGINALS_PREFIX } from '../src/contract';
 import { findUserPoolClientId, findUserPoolId } from './cognito-lookup';
 
 /**
@@ -151,14 +158,38 @@ export async function provisionTable(dynamodb: DynamoDBClient, TableName: string
   await waitUntilTableExists({ client: dynamodb, maxWaitTime: 60 }, { TableName });
 }
 
-/** The notifications topic, with the observer queue subscribed. */
-export async function provisionTopic(sns: SNSClient, sqs: SQSClient, topicName: string, observer: QueueRef): Promise<string> {
+/**
+ * The notifications topic (named as on AWS, so its mails come from the same sender name), with the
+ * observer queue subscribed, and each of `emailAddresses` subscribed with the e-mail protocol; other
+ * e-mail subscriptions (an address since removed from the settings) are unsubscribed.
+ */
+export async function provisionTopic(
+  sns: SNSClient,
+  sqs: SQSClient,
+  topicName: string,
+  observer: QueueRef,
+  emailAddresses: readonly string[] = [],
+): Promise<string> {
   const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: topicName }));
+  // Set apart from CreateTopic, which refuses an existing topic whose attributes differ.
+  await sns.send(new SetTopicAttributesCommand({ TopicArn, AttributeName: 'DisplayName', AttributeValue: NOTIFICATIONS_TOPIC_DISPLAY_NAME }));
   await sqs.send(
     new SetQueueAttributesCommand({ QueueUrl: observer.url, Attributes: { Policy: allowSendFrom('sns.amazonaws.com', observer.arn, TopicArn!) } }),
   );
-  // On AWS the topic mails people; locally this queue lets the demo and the tests see what was sent.
+  // This queue lets the demo and the tests read the structured message every program gets.
   await sns.send(new SubscribeCommand({ TopicArn, Protocol: 'sqs', Endpoint: observer.arn, ReturnSubscriptionArn: true }));
+  // Subscribe is idempotent for the same endpoint. LocalStack delivers e-mail without the confirmation
+  // an address must give on AWS.
+  for (const address of emailAddresses) {
+    await sns.send(new SubscribeCommand({ TopicArn, Protocol: 'email', Endpoint: address, ReturnSubscriptionArn: true }));
+  }
+  for await (const page of paginateListSubscriptionsByTopic({ client: sns }, { TopicArn })) {
+    for (const { Protocol, Endpoint, SubscriptionArn } of page.Subscriptions ?? []) {
+      if (Protocol === 'email' && !emailAddresses.includes(Endpoint ?? '') && SubscriptionArn?.startsWith('arn:')) {
+        await sns.send(new UnsubscribeCommand({ SubscriptionArn }));
+      }
+    }
+  }
   return TopicArn!;
 }
 

@@ -13,7 +13,8 @@ import type { ImageRecord } from '../src/domain/image-record';
 /** What provisioning writes to the stack file (README: "The stack file"). */
 export interface StackDescription {
   readonly region: string;
-  readonly endpoints: StackEndpoints & { readonly gateway: string; readonly uploads: string };
+  /** `mailInbox`: the mail catcher's web inbox and HTTP API. */
+  readonly endpoints: StackEndpoints & { readonly gateway: string; readonly uploads: string; readonly mailInbox: string };
   readonly originalsBucket: string;
   readonly processedBucket: string;
   readonly imagesTable: string;
@@ -25,6 +26,8 @@ export interface StackDescription {
   readonly userPoolId: string;
   readonly userPoolClientId: string;
   readonly demoUsername: string;
+  /** The address subscribed to the topic with the e-mail protocol. */
+  readonly demoEmail: string;
 }
 
 interface QueueDescription {

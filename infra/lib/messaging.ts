@@ -5,7 +5,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { NOTIFICATION_ATTRIBUTES, type NotifiedStatus, ORIGINALS_PREFIX } from '../../src/contract';
+import { NOTIFICATION_ATTRIBUTES, NOTIFICATIONS_TOPIC_DISPLAY_NAME, type NotifiedStatus, ORIGINALS_PREFIX } from '../../src/contract';
 
 /** Attempts before SQS moves a message to the dead-letter queue (issue #6, and the local stack's default). */
 export const MAX_RECEIVE_COUNT = 5;
@@ -64,7 +64,7 @@ export class Messaging extends Construct {
     });
 
     this.topic = new sns.Topic(this, 'Notifications', {
-      displayName: 'Image processing notifications',
+      displayName: NOTIFICATIONS_TOPIC_DISPLAY_NAME,
       enforceSSL: true,
     });
     if (props.notificationEmail !== undefined) {

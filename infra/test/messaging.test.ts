@@ -1,4 +1,5 @@
 import { Match } from 'aws-cdk-lib/assertions';
+import { NOTIFICATIONS_TOPIC_DISPLAY_NAME } from '../../src/contract';
 import { FUNCTION_SIZING } from '../lib/pipeline-functions';
 import { arnOf, synthesize, TEST_ORIGINS } from './support/synth';
 
@@ -82,6 +83,18 @@ describe('upload queue and dead-letter queue', () => {
 });
 
 describe('notifications topic', () => {
+  it('names the topic as its e-mails name their sender', () => {
+    const { stack, template, id } = synthesize();
+
+    expect(template.findResources('AWS::SNS::Topic')[id(stack.messaging.topic)]!.Properties.DisplayName).toBe(NOTIFICATIONS_TOPIC_DISPLAY_NAME);
+  });
+
+  it('subscribes the given e-mail to every outcome when no statuses are given', () => {
+    const { template } = synthesize({ uploadAllowedOrigins: TEST_ORIGINS.join(','), notificationEmail: 'photos@example.com' });
+
+    template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'photos@example.com', FilterPolicy: Match.absent() });
+  });
+
   it('has no subscription unless an e-mail is given', () => {
     const { template } = synthesize();
 

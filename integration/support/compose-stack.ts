@@ -29,7 +29,7 @@ export interface ComposeStack {
 
 export async function startComposeStack(overrides: Record<string, string> = {}): Promise<ComposeStack> {
   const stackDir = mkdtempSync(join(tmpdir(), 'imgproc-stack-'));
-  const [localstack, dynamodb, cognito, gateway, upload, processor, metrics] = (await Promise.all(Array.from({ length: 7 }, freePort))).map(String);
+  const [localstack, dynamodb, cognito, gateway, upload, processor, metrics, mailInbox] = (await Promise.all(Array.from({ length: 8 }, freePort))).map(String);
   const environment = await new DockerComposeEnvironment(REPO_ROOT, 'docker-compose.yml')
     .withProjectName(`imgproc-it-${process.pid}-${Date.now()}`)
     .withEnvironment({
@@ -43,6 +43,7 @@ export async function startComposeStack(overrides: Record<string, string> = {}):
       UPLOAD_FUNCTION_PORT: upload!,
       PROCESSOR_FUNCTION_PORT: processor!,
       METRICS_FUNCTION_PORT: metrics!,
+      MAIL_INBOX_PORT: mailInbox!,
       STACK_DIR: stackDir,
       ...overrides,
     })

@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { IMAGES_ENV_FILE, REPO_ROOT } from './images';
+import { existsSync, readFileSync } from 'node:fs';
+import { parseDotEnv } from '../../workbench/config';
+import { BASE_IMAGES_FILE, IMAGES_ENV_FILE, REPO_ROOT } from './images';
 
 /**
  * Runs once before the integration suites: chooses the base images (upstream or offline
@@ -17,6 +18,8 @@ export default function globalSetup(): void {
   } catch {
     throw new Error('The integration suites need a running Docker engine: on Debian run `sudo scripts/install-docker.sh`.');
   }
-  if (!existsSync(IMAGES_ENV_FILE)) run('bash', ['scripts/resolve-images.sh']);
+  // Chosen again when an image was pinned since the last choice (the file would lack its variable).
+  const chosen = existsSync(IMAGES_ENV_FILE) ? parseDotEnv(readFileSync(IMAGES_ENV_FILE, 'utf8')) : {};
+  if (Object.keys(parseDotEnv(readFileSync(BASE_IMAGES_FILE, 'utf8'))).some((name) => !chosen[name])) run('bash', ['scripts/resolve-images.sh']);
   run('docker', ['compose', '--env-file', IMAGES_ENV_FILE, 'build']);
 }

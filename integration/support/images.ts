@@ -13,6 +13,7 @@ export interface BaseImages {
   readonly LAMBDA_BASE_IMAGE: string;
   readonly LOCALSTACK_IMAGE: string;
   readonly DYNAMODB_IMAGE: string;
+  readonly MAILPIT_IMAGE: string;
 }
 
 export function baseImages(): BaseImages {
@@ -33,6 +34,7 @@ export function baseImages(): BaseImages {
     LAMBDA_BASE_IMAGE: pick('LAMBDA_BASE_IMAGE'),
     LOCALSTACK_IMAGE: pick('LOCALSTACK_IMAGE'),
     DYNAMODB_IMAGE: pick('DYNAMODB_IMAGE'),
+    MAILPIT_IMAGE: pick('MAILPIT_IMAGE'),
   };
 }
 
@@ -41,6 +43,9 @@ export function baseImages(): BaseImages {
  * that share one Docker engine set their own so they never run each other's function images.
  */
 export const IMAGE_TAG = process.env.IMAGE_TAG || 'dev';
+
+/** The local-only tools (gateway, provisioning, AWS front): images/gateway/Dockerfile. */
+export const WORKBENCH_IMAGE = `imgproc/local-gateway:${IMAGE_TAG}`;
 
 /** Built from images/<name>/Dockerfile by docker compose (see docker-compose.yml). */
 export const FUNCTION_IMAGES = {

@@ -90,6 +90,7 @@ describe('processUpload', () => {
     expect(env.notifier.published).toEqual([
       {
         subject: 'Image processed: holiday.jpg',
+        emailText: expect.stringContaining('The image "holiday.jpg" was processed.'),
         imageId: IMAGE,
         userId: USER,
         status: 'DONE',

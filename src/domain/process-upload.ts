@@ -3,7 +3,7 @@ import { ImageRejectedError, MisconfigurationError } from './errors';
 import { contentTypeOf, type ImageFormat } from './image-format';
 import { parseOriginalKey, renditionKey, thumbnailKey } from './image-key';
 import { isFinal, isReservedFor } from './image-lifecycle';
-import { notifyOutcome, subject } from './image-notification';
+import { foreignObjectNotification, notifyOutcome, unknownObjectNotification } from './image-notification';
 import { type DecodeLimits, type EncodingSettings, type OutputSpec, renderImage } from './image-pipeline';
 import type { DecodeMemoryGate } from './memory-gate';
 import type { CreatedObject } from './storage-event';
@@ -156,7 +156,7 @@ async function finish(
 
 /**
  * An object in the upload layout that no upload URL was issued for (nothing reserved its image id):
- * written by other means, e.g. an unsigned PUT to a local stack. It is never decoded and never
+ * written by other means, e.g. by a tool with its own write access to the bucket. It is never decoded and never
  * becomes DONE: it gets a REJECTED record of its own, with reason NOT_RESERVED, and a notification,
  * and operators see it at error level.
  */
@@ -182,16 +182,9 @@ async function rejectUnreserved(
  * and announced as REJECTED without the image id, so no subscriber takes it for the other image.
  */
 async function reportForeignObject(deps: ProcessUploadDeps, object: CreatedObject, userId: string): Promise<void> {
-  const reason = 'NOT_RESERVED';
-  deps.logger.error('object does not match the reservation of its image id; record left alone', { bucketName: object.bucketName, key: object.key, reason });
-  await deps.notifier.publish({
-    subject: subject(`Upload rejected (${reason}): ${object.key}`),
-    userId,
-    status: 'REJECTED',
-    originalS3Key: object.key,
-    reason,
-    message: `s3://${object.bucketName}/${object.key} was not reserved by its image id's upload.`,
-  });
+  const notification = foreignObjectNotification(object, userId, deps.clock.now().toISOString());
+  deps.logger.error('object does not match the reservation of its image id; record left alone', { bucketName: object.bucketName, key: object.key, reason: notification.reason });
+  await deps.notifier.publish(notification);
 }
 
 /**
@@ -200,13 +193,7 @@ async function reportForeignObject(deps: ProcessUploadDeps, object: CreatedObjec
  * acknowledged; the object itself is left alone.
  */
 async function rejectUnknownObject(deps: ProcessUploadDeps, object: CreatedObject): Promise<void> {
-  const reason = 'INVALID_KEY';
-  deps.logger.warn('object outside the upload layout ignored', { bucketName: object.bucketName, key: object.key, reason });
-  await deps.notifier.publish({
-    subject: subject(`Upload rejected (${reason}): ${object.key}`),
-    status: 'REJECTED',
-    originalS3Key: object.key,
-    reason,
-    message: `s3://${object.bucketName}/${object.key} is not a key the upload function issues.`,
-  });
+  const notification = unknownObjectNotification(object, deps.clock.now().toISOString());
+  deps.logger.warn('object outside the upload layout ignored', { bucketName: object.bucketName, key: object.key, reason: notification.reason });
+  await deps.notifier.publish(notification);
 }
