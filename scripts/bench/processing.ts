@@ -112,30 +112,37 @@ export async function oneDecodeComparison(quick: boolean): Promise<OneDecodeResu
       const file = join(dir, `input.${spec.extension}`);
       writeFileSync(file, bytes);
       // Rounds of one fresh process per path, the order rotated every round, so a shared machine's
-      // drift in load hits every path alike; medians over all runs and over the processes' peaks.
+      // drift in load hits every path alike. Ratios are paired: use case over the best bare path
+      // within each round, then the median over rounds, so a burst of load in one round moves one
+      // ratio rather than the result.
       const paths = ['use-case', 'cascade-parallel', 'cascade-serial', 'per-output'] as const;
+      const perRound: Record<string, { wallMs: number; peakRssMb: number }>[] = [];
       const times = new Map<string, number[]>(paths.map((path) => [path, []]));
       const peaks = new Map<string, number[]>(paths.map((path) => [path, []]));
       for (let round = 0; round < rounds; round += 1) {
+        const measuredRound: Record<string, { wallMs: number; peakRssMb: number }> = {};
         for (let i = 0; i < paths.length; i += 1) {
           const path = paths[(i + round) % paths.length]!;
           const result = measurePath(path, file, spec.extension, runsPerRound);
           times.get(path)!.push(...result.times);
           peaks.get(path)!.push(result.peakRssMb);
+          measuredRound[path] = { wallMs: median(result.times), peakRssMb: result.peakRssMb };
         }
+        perRound.push(measuredRound);
       }
       const measured = Object.fromEntries(
         paths.map((path) => [path, { wallMs: median(times.get(path)!), peakRssMb: median(peaks.get(path)!) }]),
       ) as OneDecodeResult['paths'];
       const best = measured['cascade-parallel'].wallMs <= measured['cascade-serial'].wallMs ? 'cascade-parallel' : 'cascade-serial';
+      const pairedRatio = (metric: 'wallMs' | 'peakRssMb') => median(perRound.map((round) => round['use-case']![metric] / round[best]![metric]));
       results.push({
         input: quick ? `${spec.input}, scaled to ${width}×${height}` : spec.input,
         bytes: bytes.length,
         runs,
         paths: Object.fromEntries(Object.entries(measured).map(([path, m]) => [path, { wallMs: round(m.wallMs, 1), peakRssMb: round(m.peakRssMb, 0) }])) as OneDecodeResult['paths'],
         best,
-        wallRatio: round(measured['use-case'].wallMs / measured[best].wallMs),
-        rssRatio: round(measured['use-case'].peakRssMb / measured[best].peakRssMb),
+        wallRatio: round(pairedRatio('wallMs')),
+        rssRatio: round(pairedRatio('peakRssMb')),
       });
     }
   } finally {
