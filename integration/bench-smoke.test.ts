@@ -15,11 +15,12 @@ describe('npm run bench, quick mode', () => {
     const results = await runBenchmarks({ quick: true, output, log: () => undefined });
 
     const report = readFileSync(output, 'utf8');
-    for (const section of ['## Processing overhead', '## Processor throughput and memory', '## Presigning', '## Metrics at scale', '## End to end', '## Cold start and size']) {
+    for (const section of ['## Processing overhead: one decode', '## AVIF effort', '## Processor throughput and memory', '## Presigning', '## Metrics at scale', '## End to end', '## Cold start and size']) {
       expect(report).toContain(section);
     }
     const ratios = [
-      ...results.overhead.map((row) => row.ratio),
+      ...results.overhead.flatMap((row) => [row.wallRatio, row.rssRatio]),
+      ...results.avif.levels.map((level) => level.bytesVsDefault),
       ...results.throughput.results.map((row) => row.speedupOverOne),
       results.presign.ratio,
       ...results.metrics.layouts.map((layout) => layout.speedup),
@@ -28,7 +29,7 @@ describe('npm run bench, quick mode', () => {
       ...results.cold.results.map((row) => row.ratioToEmptyHandler),
     ];
     expect(ratios.every((ratio) => Number.isFinite(ratio) && ratio > 0)).toBe(true);
-    expect(results.overhead).toHaveLength(3);
+    expect(results.overhead).toHaveLength(4);
     expect(results.cold.results).toHaveLength(3);
   }, 20 * 60_000);
 });

@@ -1,10 +1,11 @@
 import sharp from 'sharp';
+import { FUNCTION_SIZING } from '../infra/lib/pipeline-functions';
 import { HOSTILE_CASES } from '../src/test-support/hostile-images';
 import { recordTrial } from './support/reliability';
 import { type ProcessorRig, startProcessorRig } from './support/processor-rig';
 
 /** The processor's memory size in AWS (infra), enforced here as the container's memory limit. */
-const MEMORY_MB = 1769;
+const MEMORY_MB = FUNCTION_SIZING.processor.memorySizeMb;
 
 let rig: ProcessorRig;
 

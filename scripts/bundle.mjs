@@ -2,7 +2,8 @@
 // SDK inside so the function runs the SDK version we tested, not the one the runtime ships; and the
 // local workbench's tools (gateway, provision, aws-front) the same way. A function bundle that includes any
 // workbench/ file fails the build. sharp stays external: its native binaries
-// are installed next to the bundle in the processor image.
+// are installed next to the bundle in the processor image. So does libheif-js (LGPL-3.0, the HEIC
+// decoder): a separate, replaceable node_modules package, as its licence asks, never in our bundle.
 //   node scripts/bundle.mjs [name ...]      (default: everything)
 import { build } from 'esbuild';
 import { readdirSync, rmSync } from 'node:fs';
@@ -34,7 +35,7 @@ for (const name of selected) {
     platform: 'node',
     target: 'node24',
     format: 'cjs',
-    external: ['sharp'],
+    external: ['sharp', 'libheif-js'],
     mainFields: ['module', 'main'],
     sourcemap: 'linked',
     sourcesContent: false,

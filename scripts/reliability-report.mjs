@@ -9,7 +9,7 @@ if (!resultsFile) {
   process.exit(1);
 }
 const trials = readFileSync(resultsFile, 'utf8').trim().split('\n').filter(Boolean).map((line) => JSON.parse(line));
-const areas = ['Hostile images', 'Auth', 'Presign abuse', 'Queue semantics', 'Faults', 'Load'];
+const areas = ['Hostile images', 'Memory', 'Auth', 'Presign abuse', 'Queue semantics', 'Faults', 'Load'];
 const escape = (text) => String(text).replace(/\|/g, '\\|');
 const runAt = trials.map((trial) => trial.at).sort()[0];
 

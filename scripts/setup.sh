@@ -8,7 +8,8 @@
 #      engine and the compose v2 plugin (installed from Debian's packages when missing, as root;
 #      see scripts/install-docker.sh);
 #   3. the base images: upstream where they can be pulled, offline stand-ins built from package
-#      registries otherwise (scripts/resolve-images.sh writes the choice to .local/images.env).
+#      registries otherwise (scripts/resolve-images.sh writes the choice to .local/images.env);
+#   4. heif-enc (Debian's libheif-examples), which the HEIC tests use to make their own HEIC files.
 # The integration suites build the project's own images from their Dockerfiles.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -36,6 +37,18 @@ done
 
 # Debian's Chromium for the browser suite; without it that suite fails and says why.
 bash scripts/install-chromium.sh || log "continuing without Chromium: only the browser suite needs it"
+
+# The HEIC tests encode their inputs with libheif's heif-enc at test time (never shipped: x265,
+# which it uses, is GPL). Installed from Debian's packages, as root, when missing.
+if command -v heif-enc >/dev/null 2>&1; then
+  log "heif-enc is available"
+elif [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+  log "installing heif-enc (apt-get install libheif-examples)"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libheif-examples >/dev/null
+else
+  log "heif-enc is missing and cannot be installed here: on Debian, as root, apt-get install libheif-examples"
+  exit 1
+fi
 
 if [ "${SKIP_DOCKER_SETUP:-}" = "1" ]; then
   log "SKIP_DOCKER_SETUP=1: not checking Docker or images"

@@ -19,6 +19,11 @@ export const ENV = {
   thumbnailMaxPx: 'THUMBNAIL_MAX_PX',
   renditions: 'RENDITIONS',
   processingConcurrency: 'PROCESSING_CONCURRENCY',
+  decodeMemoryBudgetMb: 'DECODE_MEMORY_BUDGET_MB',
+  avifEffort: 'AVIF_EFFORT',
+  maxOutputEdgePx: 'MAX_OUTPUT_EDGE_PX',
+  /** Set by Lambda (and the Runtime Interface Emulator) to the function's memory size. */
+  lambdaMemorySizeMb: 'AWS_LAMBDA_FUNCTION_MEMORY_SIZE',
   metricsBuckets: 'METRICS_BUCKETS',
   metricsNamespace: 'METRICS_NAMESPACE',
   metricsPartitionPrefixes: 'METRICS_PARTITION_PREFIXES',
@@ -36,6 +41,13 @@ export const ENV = {
   renditionUrlExpiresInSeconds: 'RENDITION_URL_EXPIRES_IN_SECONDS',
   cursorSigningKey: 'CURSOR_SIGNING_KEY',
 } as const;
+
+/**
+ * ALLOWED_CONTENT_TYPES: the types accepted when it is unset, and the HEIC/HEIF types an operator
+ * may add (README "HEIC and HEIF"; infra's `heic` context key).
+ */
+export const DEFAULT_CONTENT_TYPES = ['image/jpeg', 'image/png', 'image/webp', 'image/gif', 'image/avif', 'image/tiff'] as const;
+export const HEIC_CONTENT_TYPES = ['image/heic', 'image/heif'] as const;
 
 /** The S3 key layout: originals `user-uploads/<userId>/<imageId>.<ext>`, renditions under `processed/`. */
 export const ORIGINALS_PREFIX = 'user-uploads/';

@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import { Messaging } from './messaging';
 import { Monitoring } from './monitoring';
 import type { PipelineConfig } from './pipeline-config';
-import { FUNCTION_SIZING, PipelineFunctions } from './pipeline-functions';
+import { allowedContentTypesEnvironment, FUNCTION_SIZING, PipelineFunctions } from './pipeline-functions';
 import { Storage } from './storage';
 import { UploadApi } from './upload-api';
 import { WebSite } from './web-site';
@@ -87,9 +87,9 @@ export class ImagePipelineStack extends Stack {
       ...(config.alarmEmail !== undefined ? { alarmEmail: config.alarmEmail } : {}),
     });
 
-    // The functions run with the default upload limits (infra sets none of their variables): the
-    // page is told those, read by the same code with the same defaults.
-    const limits = readUploadLimits(new EnvReader({}));
+    // The page is told the functions' upload limits, read by the same code from the variables infra
+    // sets (only ALLOWED_CONTENT_TYPES; the rest are the defaults).
+    const limits = readUploadLimits(new EnvReader(allowedContentTypesEnvironment(config.heicEnabled)));
     this.site.publish({
       apiUrl: this.api.apiUrl,
       region: Aws.REGION,

@@ -44,6 +44,8 @@ export interface PipelineConfig {
   readonly renditions: readonly string[];
   /** Originals under user-uploads/ expire after this many days; 0 keeps them forever. */
   readonly originalsExpirationDays: number;
+  /** Whether HEIC/HEIF uploads are accepted and decoded (opt-in: HEVC patents, README "HEIC and HEIF"). */
+  readonly heicEnabled: boolean;
   /** Whether anyone may sign up to the user pool (otherwise an administrator creates users). */
   readonly selfSignUpEnabled: boolean;
   /** Where the function images come from. */
@@ -79,6 +81,7 @@ export const CONTEXT_KEYS = {
   renditions: 'renditions',
   originalsExpirationDays: 'originalsExpirationDays',
   selfSignUp: 'selfSignUp',
+  heic: 'heic',
   imageTag: 'imageTag',
   imageRepositoryPrefix: 'imageRepositoryPrefix',
   nodeImage: 'nodeImage',
@@ -218,6 +221,7 @@ export function readPipelineConfig(get: ContextGetter): PipelineConfig {
       max: 36_500,
     }),
     selfSignUpEnabled: reader.boolean(CONTEXT_KEYS.selfSignUp, false),
+    heicEnabled: reader.boolean(CONTEXT_KEYS.heic, false),
     images:
       imageTag !== undefined
         ? { kind: 'ecr', tag: imageTag, repositoryPrefix }

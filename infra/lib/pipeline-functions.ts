@@ -12,9 +12,17 @@ import { Construct } from 'constructs';
 import { FunctionImages } from './function-images';
 import { ImageFunction } from './image-function';
 import type { FunctionKey, PipelineConfig } from './pipeline-config';
-import { ENV, IMAGES_BY_USER_INDEX, ORIGINALS_PREFIX, PROCESSED_PREFIX, STORAGE_METRICS } from '../../src/contract';
+import { DEFAULT_CONTENT_TYPES, ENV, HEIC_CONTENT_TYPES, IMAGES_BY_USER_INDEX, ORIGINALS_PREFIX, PROCESSED_PREFIX, STORAGE_METRICS } from '../../src/contract';
 
 export const METRICS_NAMESPACE = STORAGE_METRICS.namespace;
+
+/**
+ * ALLOWED_CONTENT_TYPES as infra sets it, the same for the upload function and the processor (what
+ * gets an upload URL is what the processor decodes), and for the web app's limits.
+ */
+export const allowedContentTypesEnvironment = (heicEnabled: boolean): Record<string, string> => ({
+  [ENV.allowedContentTypes]: [...DEFAULT_CONTENT_TYPES, ...(heicEnabled ? HEIC_CONTENT_TYPES : [])].join(','),
+});
 
 /**
  * Memory and timeout per function, chosen for the work each does. Lambda gives CPU in proportion
@@ -79,6 +87,7 @@ export class PipelineFunctions extends Construct {
     const images = new FunctionImages(this, 'Images', config.images);
     const reserved = (key: FunctionKey) => config.reservedConcurrency[key];
     const logLevel = { [ENV.logLevel]: 'info' };
+    const allowedContentTypes = allowedContentTypesEnvironment(config.heicEnabled);
 
     const originalsUploads = props.originals.arnForObjects(`${ORIGINALS_PREFIX}*`);
     const renditions = props.processed.arnForObjects(`${PROCESSED_PREFIX}*`);
@@ -95,9 +104,11 @@ export class PipelineFunctions extends Construct {
       [ENV.usageTable]: props.usageTable.tableName,
       [ENV.notificationsTopicArn]: props.topic.topicArn,
       [ENV.renditions]: config.renditions.join(','),
+      ...allowedContentTypes,
       ...logLevel,
     };
-    // Reads an item (ConsistentRead) and finishes it with a conditional update; publishes the outcome.
+    // Reads an item (ConsistentRead) and finishes it with a conditional update (which also creates the
+    // REJECTED record of an object nobody reserved); publishes the outcome.
     const recordOutcome = [
       new iam.PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], resources: [tableArn] }),
       // Ends the image's reservation and, for REJECTED, gives its share of the quota back.
@@ -116,6 +127,7 @@ export class PipelineFunctions extends Construct {
         [ENV.imagesTable]: props.table.tableName,
         [ENV.usageTable]: props.usageTable.tableName,
         [ENV.uploadUrlExpiresInSeconds]: '300',
+        ...allowedContentTypes,
         [ENV.sdkRequestTimeoutMs]: String(FUNCTION_SIZING.upload.sdkRequestTimeoutMs),
         ...logLevel,
       },
@@ -162,8 +174,8 @@ export class PipelineFunctions extends Construct {
         // DELETE: the original and every rendition (DeleteObjects checks s3:DeleteObject per key).
         new iam.PolicyStatement({ actions: ['s3:DeleteObject'], resources: [originalsUploads, renditions] }),
         new iam.PolicyStatement({ actions: ['dynamodb:Query'], resources: [`${tableArn}/index/${IMAGES_BY_USER_INDEX.name}`] }),
-        // GetItem: one image. UpdateItem: the DELETED tombstone. DeleteItem: the record, last.
-        new iam.PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'], resources: [tableArn] }),
+        // GetItem: one image. UpdateItem: the DELETED tombstone, and settling it once the objects are gone.
+        new iam.PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], resources: [tableArn] }),
         updateUsage,
       ],
     });
@@ -177,9 +189,14 @@ export class PipelineFunctions extends Construct {
       environment: processorEnvironment,
       statements: [
         new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [originalsUploads] }),
+        // Without s3:ListBucket, S3 answers a GET or HEAD of a missing key 403 instead of 404, so an
+        // original that is gone (ORIGINAL_NOT_FOUND, an event whose image and object are both gone)
+        // would look like a permission fault and be retried until the dead-letter queue.
+        // https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadObject.html
+        new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [props.originals.bucketArn] }),
         new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [renditions] }),
         // Renditions of an image deleted while it was processed are removed by the attempt that wrote
-        // them, and an original that no reserved record owns (uploaded after its image was deleted).
+        // them, and an upload that came after its image was deleted (its tombstone names the key).
         new iam.PolicyStatement({ actions: ['s3:DeleteObject'], resources: [originalsUploads, renditions] }),
         ...recordOutcome,
       ],

@@ -105,6 +105,7 @@ describe('function configuration', () => {
       IMAGES_TABLE: table,
       USAGE_TABLE: usage,
       UPLOAD_URL_EXPIRES_IN_SECONDS: '300',
+      ALLOWED_CONTENT_TYPES: 'image/jpeg,image/png,image/webp,image/gif,image/avif,image/tiff',
       SDK_REQUEST_TIMEOUT_MS: '2000',
       LOG_LEVEL: 'info',
     });
@@ -116,6 +117,7 @@ describe('function configuration', () => {
         USAGE_TABLE: usage,
         NOTIFICATIONS_TOPIC_ARN: topic,
         RENDITIONS: '1024.webp',
+        ALLOWED_CONTENT_TYPES: 'image/jpeg,image/png,image/webp,image/gif,image/avif,image/tiff',
         LOG_LEVEL: 'info',
       });
     }
@@ -147,6 +149,18 @@ describe('function configuration', () => {
 
     expect(renditionsOf(some)).toBe('640.webp,1600.avif');
     expect(renditionsOf(none)).toBe('');
+  });
+
+  it('accepts HEIC in both functions only when the heic context key switches it on', () => {
+    const typesOf = (s: ReturnType<typeof synthesize>, fn: 'upload' | 'processor') =>
+      s.template.findResources('AWS::Lambda::Function')[s.id(s.stack.functions[fn].function)]!.Properties.Environment.Variables.ALLOWED_CONTENT_TYPES;
+    const off = synthesize(withOrigins({}));
+    const on = synthesize(withOrigins({ heic: 'true' }));
+
+    expect(typesOf(off, 'upload')).toBe('image/jpeg,image/png,image/webp,image/gif,image/avif,image/tiff');
+    expect(typesOf(off, 'processor')).toBe(typesOf(off, 'upload'));
+    expect(typesOf(on, 'upload')).toBe('image/jpeg,image/png,image/webp,image/gif,image/avif,image/tiff,image/heic,image/heif');
+    expect(typesOf(on, 'processor')).toBe(typesOf(on, 'upload'));
   });
 
   it('reserves no concurrency unless asked, then exactly what was asked', () => {

@@ -41,7 +41,7 @@ describe('function permissions', () => {
     );
   });
 
-  it('images-api may read renditions, delete under the two prefixes, query the index, update, read and delete records, and update usage: nothing more', () => {
+  it('images-api may read renditions, delete under the two prefixes, query the index, read and update records, and update usage: nothing more', () => {
     const fn = stack.functions.imagesApi;
 
     const permissions = permissionsOf(synthesized, id(fn.role));
@@ -55,13 +55,12 @@ describe('function permissions', () => {
         { action: 'dynamodb:Query', resource: { 'Fn::Join': ['', [table, '/index/byUserCreatedAt']] } },
         { action: 'dynamodb:GetItem', resource: table },
         { action: 'dynamodb:UpdateItem', resource: table },
-        { action: 'dynamodb:DeleteItem', resource: table },
         { action: 'dynamodb:UpdateItem', resource: usage },
       ]),
     );
   });
 
-  it('image-processor may read originals, write renditions, delete both when unowned, update items and usage, publish, and consume its queue', () => {
+  it('image-processor may read (and tell missing) originals, write renditions, delete both when unowned, update items and usage, publish, and consume its queue', () => {
     const fn = stack.functions.processor;
 
     const permissions = permissionsOf(synthesized, id(fn.role));
@@ -70,6 +69,7 @@ describe('function permissions', () => {
       sortPermissions([
         ...writeLogs(fn),
         { action: 's3:GetObject', resource: objectsUnder(originals, 'user-uploads/') },
+        { action: 's3:ListBucket', resource: arnOf(originals) },
         { action: 's3:PutObject', resource: objectsUnder(processed, 'processed/') },
         { action: 's3:DeleteObject', resource: objectsUnder(originals, 'user-uploads/') },
         { action: 's3:DeleteObject', resource: objectsUnder(processed, 'processed/') },

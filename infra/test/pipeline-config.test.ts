@@ -16,6 +16,7 @@ describe('readPipelineConfig', () => {
       renditions: ['1024.webp'],
       originalsExpirationDays: 30,
       selfSignUpEnabled: false,
+      heicEnabled: false,
       reservedConcurrency: { upload: undefined, processor: undefined, deadLetter: undefined, metrics: undefined },
       images: { kind: 'asset', nodeImage: DEFAULTS.nodeImage, lambdaBaseImage: DEFAULTS.lambdaBaseImage },
     });

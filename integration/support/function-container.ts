@@ -18,7 +18,7 @@ export async function startFunction(
   image: string,
   network: StartedNetwork,
   environment: Record<string, string>,
-  options: { memoryMb?: number } = {},
+  options: { memoryMb?: number; ulimits?: Record<string, { hard: number; soft: number }> } = {},
 ): Promise<RunningFunction> {
   let definition = new GenericContainer(image)
     .withNetwork(network)
@@ -30,6 +30,9 @@ export async function startFunction(
     .withWaitStrategy(Wait.forListeningPorts());
   // The limit Lambda enforces for the configured memory size, enforced here by the kernel.
   if (options.memoryMb !== undefined) definition = definition.withResourcesQuota({ memory: options.memoryMb / 1024 });
+  // Per-process limits, e.g. RLIMIT_DATA (`data`), under which allocations fail instead of the
+  // kernel killing the process: how a machine short of memory looks to libvips.
+  if (options.ulimits !== undefined) definition = definition.withUlimits(options.ulimits);
   const container = await definition.start();
   const invoker = rieInvoker(`http://${container.getHost()}:${container.getMappedPort(8080)}`, { timeoutMs: 120_000 });
   return {

@@ -1,5 +1,4 @@
 import { BatchWriteItemCommand, DeleteTableCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
-import { DynamoDbImageRepository } from '../../src/adapters/dynamodb-image-repository';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { DeleteTopicCommand } from '@aws-sdk/client-sns';
 import { DeleteMessageCommand, type Message, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
@@ -9,6 +8,8 @@ import { getImage, pollUntil, type ReceivedNotification, takeNotifications } fro
 import { provisionBuckets, provisionQueues, provisionTable, provisionTopic, provisionUsageTable } from '../../workbench/provisioning';
 import { toSqsEvent } from '../../workbench/sqs-event-source';
 import type { ImageRecord } from '../../src/domain/image-record';
+import { DynamoDbImageRepository } from '../../src/adapters/dynamodb-image-repository';
+import { contentTypeOf, formatFromExtension } from '../../src/domain/image-format';
 import { type Backends, startBackends } from './backends';
 import { type RunningFunction, startFunction } from './function-container';
 import { FUNCTION_IMAGES } from './images';
@@ -23,12 +24,21 @@ export interface ProcessorRig {
   readonly processor: RunningFunction;
   readonly names: { originals: string; processed: string; table: string; usage: string };
   readonly userId: string;
-  upload(bytes: Buffer, extension: string): Promise<{ id: string; key: string; message: Message }>;
+  /**
+   * Reserves the upload as generate-upload-url does (a PENDING record), unless `reserve` is false,
+   * then puts the object and takes S3's event for it from the queue. `userId` changes whose folder
+   * the object goes to; `id` reuses an image id.
+   */
+  upload(bytes: Buffer, extension: string, options?: { reserve?: boolean; userId?: string; id?: string }): Promise<{ id: string; key: string; message: Message }>;
   invoke(message: Message): Promise<SQSBatchResponse>;
   record(id: string): Promise<ImageRecord | undefined>;
   notificationsFor(id: string, count?: number): Promise<ReceivedNotification[]>;
   unclaimedNotificationsFor(id: string): Promise<ReceivedNotification[]>;
   processed(key: string): Promise<Buffer>;
+  /** Reserves this key as generate-upload-url does: a PENDING record and its share of the usage. */
+  reserve(id: string, key: string, bytes: number): Promise<void>;
+  /** Replaces the processor container with a new one, on the same resources, with other limits. */
+  restartProcessor(options: { memoryMb?: number; ulimits?: Record<string, { hard: number; soft: number }> }): Promise<void>;
   removeTable(): Promise<void>;
   createTable(): Promise<void>;
   removeTopic(): Promise<void>;
@@ -36,7 +46,10 @@ export interface ProcessorRig {
   stop(): Promise<void>;
 }
 
-export async function startProcessorRig(prefix: string, options: { memoryMb?: number; environment?: Record<string, string> } = {}): Promise<ProcessorRig> {
+export async function startProcessorRig(
+  prefix: string,
+  options: { memoryMb?: number; environment?: Record<string, string>; ulimits?: Record<string, { hard: number; soft: number }> } = {},
+): Promise<ProcessorRig> {
   const names = { originals: `${prefix}-originals`, processed: `${prefix}-renditions`, table: `${prefix}-images`, usage: `${prefix}-usage` };
   const userId = '3f1c2a4e-8b7d-4c21-9e0f-1a2b3c4d5e6f';
   const backends = await startBackends();
@@ -74,46 +87,38 @@ export async function startProcessorRig(prefix: string, options: { memoryMb?: nu
   const repository = new DynamoDbImageRepository(dynamoDb, names.table, names.usage);
   const unlimited = { pendingUploads: 1000, storedImages: 1_000_000, storedBytes: Number.MAX_SAFE_INTEGER };
   await createTopic();
-  const processor = await startFunction(
-    FUNCTION_IMAGES.processor,
-    backends.network,
-    {
-      ...backends.functionEnvironment,
-      [ENV.originalsBucket]: names.originals,
-      [ENV.processedBucket]: names.processed,
-      [ENV.imagesTable]: names.table,
-      [ENV.usageTable]: names.usage,
-      [ENV.notificationsTopicArn]: topicArn,
-      ...options.environment,
-    },
-    options,
-  );
+  const environment = {
+    ...backends.functionEnvironment,
+    [ENV.originalsBucket]: names.originals,
+    [ENV.processedBucket]: names.processed,
+    [ENV.imagesTable]: names.table,
+    [ENV.usageTable]: names.usage,
+    [ENV.notificationsTopicArn]: topicArn,
+    ...options.environment,
+  };
+  let processor = await startFunction(FUNCTION_IMAGES.processor, backends.network, environment, options);
 
   let sequence = 0;
   const rig: ProcessorRig = {
     backends,
-    processor,
+    get processor() {
+      return processor;
+    },
     names,
     userId,
-    async upload(bytes, extension) {
-      const id = `9b2e7c1a-4d3f-4a8b-b6c5-${String(++sequence).padStart(12, '0')}`;
-      const key = `${ORIGINALS_PREFIX}${userId}/${id}.${extension}`;
-      const now = new Date();
-      const reserved = await repository.reserve(
-        { imageId: id, userId, originalS3Key: key, contentType: 'application/octet-stream', contentLength: bytes.length, createdAt: now.toISOString(), expiresAt: Math.floor(now.getTime() / 1000) + 3600 },
-        unlimited,
-        Math.floor(now.getTime() / 1000),
-      );
-      if (!reserved.reserved) throw new Error(`could not reserve ${id}: ${JSON.stringify(reserved)}`);
+    async upload(bytes, extension, uploadOptions = {}) {
+      const id = uploadOptions.id ?? `9b2e7c1a-4d3f-4a8b-b6c5-${String(++sequence).padStart(12, '0')}`;
+      const key = `${ORIGINALS_PREFIX}${uploadOptions.userId ?? userId}/${id}.${extension}`;
+      if (uploadOptions.reserve ?? true) await rig.reserve(id, key, bytes.length);
       await s3.send(new PutObjectCommand({ Bucket: names.originals, Key: key, Body: bytes }));
       const message = await pollUntil(
         async () => {
           const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: uploadQueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
           for (const candidate of Messages) {
             // Drop S3's test event and leftovers of earlier tests; keep ours.
-            if (!candidate.Body?.includes(id)) await sqs.send(new DeleteMessageCommand({ QueueUrl: uploadQueueUrl, ReceiptHandle: candidate.ReceiptHandle }));
+            if (!candidate.Body?.includes(key)) await sqs.send(new DeleteMessageCommand({ QueueUrl: uploadQueueUrl, ReceiptHandle: candidate.ReceiptHandle }));
           }
-          return Messages.find((candidate) => candidate.Body?.includes(id));
+          return Messages.find((candidate) => candidate.Body?.includes(key));
         },
         { timeoutMs: 20_000, failure: () => `no SQS message within 20 s after uploading s3://${names.originals}/${key}` },
       );
@@ -140,6 +145,29 @@ export async function startProcessorRig(prefix: string, options: { memoryMb?: nu
     async processed(key) {
       const { Body } = await s3.send(new GetObjectCommand({ Bucket: names.processed, Key: key }));
       return Buffer.from(await Body!.transformToByteArray());
+    },
+    async reserve(id, key, bytes) {
+      const format = formatFromExtension(key.slice(key.lastIndexOf('.') + 1));
+      const now = new Date();
+      const nowSeconds = Math.floor(now.getTime() / 1000);
+      const reserved = await repository.reserve(
+        {
+          imageId: id,
+          userId: key.split('/')[1]!,
+          originalS3Key: key,
+          contentType: format ? contentTypeOf(format) : 'application/octet-stream',
+          contentLength: bytes,
+          createdAt: now.toISOString(),
+          expiresAt: nowSeconds + 3600,
+        },
+        unlimited,
+        nowSeconds,
+      );
+      if (!reserved.reserved) throw new Error(`could not reserve ${id}: ${JSON.stringify(reserved)}`);
+    },
+    async restartProcessor(restartOptions) {
+      await processor.stop();
+      processor = await startFunction(FUNCTION_IMAGES.processor, backends.network, environment, restartOptions);
     },
     removeTable: async () => {
       saved = (await dynamoDb.send(new ScanCommand({ TableName: names.table, ConsistentRead: true }))).Items ?? [];

@@ -6,7 +6,7 @@ import { dirname } from 'node:path';
  * when RELIABILITY_RESULTS names a file (npm run reliability); the tests assert either way.
  */
 export interface Trial {
-  readonly area: 'Hostile images' | 'Auth' | 'Presign abuse' | 'Queue semantics' | 'Faults' | 'Load';
+  readonly area: 'Hostile images' | 'Memory' | 'Auth' | 'Presign abuse' | 'Queue semantics' | 'Faults' | 'Load';
   readonly trial: string;
   readonly runs: number;
   readonly outcome: string;

@@ -4,12 +4,13 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import sharp from 'sharp';
 import { mapWithConcurrency } from '../../src/domain/concurrency';
+import { DecodeMemoryGate } from '../../src/domain/memory-gate';
 import { processUpload, type ProcessUploadDeps } from '../../src/domain/process-upload';
+import { TEST_BUDGET_BYTES, TEST_ENCODING, testProcessingPolicy } from '../../src/test-support/render-settings';
 import { captureLogs, fixedClock, InMemoryImageRepository, InMemoryObjectStore, RecordingNotifier } from '../../src/test-support/fakes';
-import { cpuTimeMs, median, round, withPeakRss } from './measure';
+import { median, round, withPeakRss } from './measure';
 
 const USER = '3f1c2a4e-8b7d-4c21-9e0f-1a2b3c4d5e6f';
-const LIMITS = { maxInputPixels: 50_000_000, maxFrames: 1000 };
 
 /** Photo-like content (smooth gradients with noise), so codecs work as hard as on real photos. */
 export async function photoLike(width: number, height: number, format: 'jpeg' | 'png' | 'webp'): Promise<Buffer> {
@@ -31,7 +32,7 @@ export async function photoLike(width: number, height: number, format: 'jpeg' | 
   return image.webp({ quality: 90 }).toBuffer();
 }
 
-/** The processor use case with storage, table and topic as in-memory fakes. */
+/** The processor use case with storage, table and topic as in-memory fakes, uploads reserved. */
 function useCase() {
   const originals = new InMemoryObjectStore();
   const images = new InMemoryImageRepository();
@@ -42,18 +43,13 @@ function useCase() {
     notifier: new RecordingNotifier(),
     clock: fixedClock(),
     logger: captureLogs('error').logger,
-    policy: {
-      originalsBucketName: 'originals',
-      maxUploadBytes: 100 * 1024 * 1024,
-      limits: LIMITS,
-      thumbnailMaxPx: 256,
-      renditions: [{ widthPx: 1024, format: 'webp' }],
-    },
+    decodeMemory: new DecodeMemoryGate(TEST_BUDGET_BYTES),
+    policy: testProcessingPolicy({ maxUploadBytes: 100 * 1024 * 1024 }),
   };
   let n = 0;
   return {
     deps,
-    /** Stores the original (setup, not measured) and returns the use case run for it. */
+    /** Stores the original and its reservation (setup, not measured) and returns the use case run for it. */
     prepare(bytes: Buffer, extension: string): () => Promise<void> {
       const imageId = `9b2e7c1a-4d3f-4a8b-b6c5-${String(++n).padStart(12, '0')}`;
       const key = `user-uploads/${USER}/${imageId}.${extension}`;
@@ -69,64 +65,136 @@ function useCase() {
   };
 }
 
-/** The same two renditions with sharp alone: no sniffing, no header check, no storage. */
-async function bareSharp(bytes: Buffer): Promise<void> {
-  const pipeline = sharp(bytes, { failOn: 'error', limitInputPixels: LIMITS.maxInputPixels, pages: 1, autoOrient: true });
-  await Promise.all([
-    pipeline.clone().resize({ width: 256, height: 256, fit: 'inside', withoutEnlargement: true }).flatten({ background: '#ffffff' }).jpeg({ quality: 80, mozjpeg: false }).toBuffer(),
-    pipeline.clone().resize({ width: 1024, fit: 'inside', withoutEnlargement: true }).webp({ quality: 80 }).toBuffer(),
-  ]);
-}
-
-export interface OverheadResult {
+export interface OneDecodeResult {
   readonly input: string;
   readonly bytes: number;
   readonly runs: number;
-  readonly useCaseCpuMs: number;
-  readonly bareCpuMs: number;
-  readonly ratio: number;
-  readonly ratioRange: [number, number];
+  /** Median wall ms and peak RSS MB of each path, each measured in a fresh process. */
+  readonly paths: Readonly<Record<'use-case' | 'cascade-parallel' | 'cascade-serial' | 'per-output', { wallMs: number; peakRssMb: number }>>;
+  /** The faster of the two bare one-decode paths on this input. */
+  readonly best: 'cascade-parallel' | 'cascade-serial';
+  readonly wallRatio: number;
+  readonly rssRatio: number;
 }
 
-export async function processingOverhead(quick: boolean): Promise<OverheadResult[]> {
-  const scale = quick ? 0.25 : 1;
+function measurePath(path: string, file: string, extension: string, runs: number): { times: number[]; peakRssMb: number } {
+  const worker = spawnSync(process.execPath, ['-r', 'ts-node/register/transpile-only', join(__dirname, 'decode-worker.ts'), path, file, extension, String(runs)], {
+    encoding: 'utf8',
+    env: { ...process.env, TS_NODE_TRANSPILE_ONLY: 'true', MALLOC_ARENA_MAX: '2' },
+  });
+  if (worker.status !== 0) throw new Error(`decode worker ${path} failed: ${worker.stderr}`);
+  return JSON.parse(worker.stdout.trim().split('\n').pop()!) as { times: number[]; peakRssMb: number };
+}
+
+/**
+ * The use case against the best bare-sharp path on the same inputs and outputs (a 256 px JPEG and
+ * a 1024 px WebP): decode once, shrinking on load, then the outputs from that decoded image. Every
+ * path runs in fresh processes (so peak RSS is its own), each warmed up once, in interleaved rounds.
+ * The old decode-per-output pipeline is measured beside them for context.
+ */
+export async function oneDecodeComparison(quick: boolean): Promise<OneDecodeResult[]> {
+  const scale = quick ? 0.1 : 1;
   const inputs = [
     { input: '12 MP JPEG (4000×3000)', width: 4000, height: 3000, format: 'jpeg' as const, extension: 'jpg' },
+    { input: '24 MP JPEG (6000×4000)', width: 6000, height: 4000, format: 'jpeg' as const, extension: 'jpg' },
     { input: '4K PNG (3840×2160)', width: 3840, height: 2160, format: 'png' as const, extension: 'png' },
     { input: '1080p WebP (1920×1080)', width: 1920, height: 1080, format: 'webp' as const, extension: 'webp' },
   ];
-  const runs = quick ? 2 : 15;
-  const results: OverheadResult[] = [];
-  for (const spec of inputs) {
-    const width = Math.round(spec.width * Math.sqrt(scale));
-    const height = Math.round(spec.height * Math.sqrt(scale));
-    const bytes = await photoLike(width, height, spec.format);
-    const subject = useCase();
-    // Warm both paths once (module loading, libvips' first-use initialisation).
-    await subject.prepare(bytes, spec.extension)();
-    await bareSharp(bytes);
-    const useCaseTimes: number[] = [];
-    const bareTimes: number[] = [];
-    for (let run = 0; run < runs; run += 1) {
-      const viaUseCase = subject.prepare(bytes, spec.extension);
-      // Alternate the order so drift on a shared machine hits both sides alike.
-      const first = run % 2 === 0;
-      if (first) useCaseTimes.push(await cpuTimeMs(viaUseCase));
-      bareTimes.push(await cpuTimeMs(() => bareSharp(bytes)));
-      if (!first) useCaseTimes.push(await cpuTimeMs(viaUseCase));
+  const rounds = quick ? 1 : 5;
+  const runsPerRound = quick ? 2 : 4;
+  const runs = rounds * runsPerRound;
+  const dir = mkdtempSync(join(tmpdir(), 'imgproc-onedecode-'));
+  const results: OneDecodeResult[] = [];
+  try {
+    for (const spec of inputs) {
+      const width = Math.round(spec.width * Math.sqrt(scale));
+      const height = Math.round(spec.height * Math.sqrt(scale));
+      const bytes = await photoLike(width, height, spec.format);
+      const file = join(dir, `input.${spec.extension}`);
+      writeFileSync(file, bytes);
+      // Rounds of one fresh process per path, the order rotated every round, so a shared machine's
+      // drift in load hits every path alike. Ratios are paired: use case over the best bare path
+      // within each round, then the median over rounds, so a burst of load in one round moves one
+      // ratio rather than the result.
+      const paths = ['use-case', 'cascade-parallel', 'cascade-serial', 'per-output'] as const;
+      const perRound: Record<string, { wallMs: number; peakRssMb: number }>[] = [];
+      const times = new Map<string, number[]>(paths.map((path) => [path, []]));
+      const peaks = new Map<string, number[]>(paths.map((path) => [path, []]));
+      for (let round = 0; round < rounds; round += 1) {
+        const measuredRound: Record<string, { wallMs: number; peakRssMb: number }> = {};
+        for (let i = 0; i < paths.length; i += 1) {
+          const path = paths[(i + round) % paths.length]!;
+          const result = measurePath(path, file, spec.extension, runsPerRound);
+          times.get(path)!.push(...result.times);
+          peaks.get(path)!.push(result.peakRssMb);
+          measuredRound[path] = { wallMs: median(result.times), peakRssMb: result.peakRssMb };
+        }
+        perRound.push(measuredRound);
+      }
+      const measured = Object.fromEntries(
+        paths.map((path) => [path, { wallMs: median(times.get(path)!), peakRssMb: median(peaks.get(path)!) }]),
+      ) as OneDecodeResult['paths'];
+      const best = measured['cascade-parallel'].wallMs <= measured['cascade-serial'].wallMs ? 'cascade-parallel' : 'cascade-serial';
+      const pairedRatio = (metric: 'wallMs' | 'peakRssMb') => median(perRound.map((round) => round['use-case']![metric] / round[best]![metric]));
+      results.push({
+        input: quick ? `${spec.input}, scaled to ${width}×${height}` : spec.input,
+        bytes: bytes.length,
+        runs,
+        paths: Object.fromEntries(Object.entries(measured).map(([path, m]) => [path, { wallMs: round(m.wallMs, 1), peakRssMb: round(m.peakRssMb, 0) }])) as OneDecodeResult['paths'],
+        best,
+        wallRatio: round(pairedRatio('wallMs')),
+        rssRatio: round(pairedRatio('peakRssMb')),
+      });
     }
-    const pairRatios = useCaseTimes.map((time, i) => time / bareTimes[i]!);
-    results.push({
-      input: quick ? `${spec.input}, scaled to ${width}×${height}` : spec.input,
-      bytes: bytes.length,
-      runs,
-      useCaseCpuMs: round(median(useCaseTimes), 1),
-      bareCpuMs: round(median(bareTimes), 1),
-      ratio: round(median(useCaseTimes) / median(bareTimes)),
-      ratioRange: [round(Math.min(...pairRatios)), round(Math.max(...pairRatios))],
-    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
   return results;
+}
+
+export interface AvifEffortResult {
+  readonly source: string;
+  readonly outputPx: string;
+  readonly runs: number;
+  readonly levels: readonly { effort: number; encodeMs: number; bytes: number; bytesVsDefault: number }[];
+  /** sharp's own default effort, the reference for bytes. */
+  readonly sharpDefaultEffort: number;
+  readonly chosenEffort: number;
+}
+
+/**
+ * AVIF encode time per effort level: a 1024 px AVIF (quality 50, as the processor writes it) from a
+ * 12 MP photo decoded once; only the encode is timed. Bytes are compared with sharp's default (4).
+ */
+export async function avifEffortLevels(quick: boolean): Promise<AvifEffortResult> {
+  const width = quick ? 1200 : 4000;
+  const height = quick ? 900 : 3000;
+  const source = await photoLike(width, height, 'jpeg');
+  const { data, info } = await sharp(source).resize(1024).raw().toBuffer({ resolveWithObject: true });
+  const raw = { raw: { width: info.width, height: info.height, channels: info.channels } };
+  const runs = quick ? 1 : 3;
+  const levels = [];
+  for (let effort = 0; effort <= 9; effort += 1) {
+    if (quick && effort > 4) break;
+    const times: number[] = [];
+    let bytes = 0;
+    // The slowest levels take tens of seconds each: measured once.
+    for (let run = 0; run < (effort >= 6 ? 1 : runs); run += 1) {
+      const started = performance.now();
+      bytes = (await sharp(data, raw).avif({ quality: 50, effort }).toBuffer()).length;
+      times.push(performance.now() - started);
+    }
+    levels.push({ effort, encodeMs: round(median(times), 0), bytes });
+  }
+  const reference = levels.find((level) => level.effort === 4)?.bytes ?? levels[levels.length - 1]!.bytes;
+  return {
+    source: quick ? `${width}×${height} JPEG` : '12 MP JPEG (4000×3000)',
+    outputPx: `${info.width}×${info.height}`,
+    runs,
+    levels: levels.map((level) => ({ ...level, bytesVsDefault: round(level.bytes / reference, 3) })),
+    sharpDefaultEffort: 4,
+    chosenEffort: TEST_ENCODING.avifEffort,
+  };
 }
 
 export interface ThroughputResult {

@@ -7,7 +7,7 @@ import { coldStarts } from './cold-start';
 import { endToEnd } from './end-to-end';
 import { metricsAtScale } from './metrics-scale';
 import { presigning } from './presign';
-import { processingOverhead, processorThroughput } from './processing';
+import { avifEffortLevels, oneDecodeComparison, processorThroughput } from './processing';
 import { renderReport } from './report';
 import { round } from './measure';
 
@@ -21,8 +21,10 @@ export async function runBenchmarks(options: { quick: boolean; output: string; l
   const started = Date.now();
   const step = (name: string) => log(`${name} (${round((Date.now() - started) / 1000, 0)} s)`);
 
-  step('processing overhead: use case vs bare sharp');
-  const overhead = await processingOverhead(quick);
+  step('one decode: use case vs the best bare-sharp decode-once-then-cascade path, fresh processes');
+  const overhead = await oneDecodeComparison(quick);
+  step('AVIF encode time per effort level');
+  const avif = await avifEffortLevels(quick);
   const photo = await typicalPhoto();
   step('processor throughput and memory at concurrency 1, 2, 4');
   const throughput = await processorThroughput(photo, quick);
@@ -56,6 +58,7 @@ export async function runBenchmarks(options: { quick: boolean; output: string; l
     durationSeconds: round((Date.now() - started) / 1000, 0),
     machine,
     overhead,
+    avif,
     throughput,
     presign,
     metrics,
@@ -66,9 +69,9 @@ export async function runBenchmarks(options: { quick: boolean; output: string; l
   writeFileSync(options.output, report);
   // The raw figures, to check or re-render the report (.local is not committed).
   mkdirSync('.local', { recursive: true });
-  writeFileSync(`.local/bench-results${quick ? '.quick' : ''}.json`, `${JSON.stringify({ overhead, throughput, presign, metrics, endToEnd: endToEndResult, cold, machine }, null, 2)}\n`);
+  writeFileSync(`.local/bench-results${quick ? '.quick' : ''}.json`, `${JSON.stringify({ overhead, avif, throughput, presign, metrics, endToEnd: endToEndResult, cold, machine }, null, 2)}\n`);
   step(`wrote ${options.output}`);
-  return { overhead, throughput, presign, metrics, endToEnd: endToEndResult, cold };
+  return { overhead, avif, throughput, presign, metrics, endToEnd: endToEndResult, cold };
 }
 
 if (require.main === module) {

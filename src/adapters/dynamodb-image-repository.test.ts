@@ -3,7 +3,6 @@ import {
   DynamoDBClient,
   GetItemCommand,
   ProvisionedThroughputExceededException,
-  DeleteItemCommand,
   PutItemCommand,
   QueryCommand,
   ResourceNotFoundException,
@@ -113,17 +112,18 @@ describe('DynamoDbImageRepository', () => {
     await expect(repository().get('nope')).resolves.toBeUndefined();
   });
 
-  it('writes DONE only over the state it read, for its owner, clearing the TTL, the notification mark and stale fields, and ends the reservation in the same transaction', async () => {
+  it('writes DONE only over the state it read, reserved for the same object, clearing the TTL, the notification mark and stale fields, and ends the reservation in the same transaction', async () => {
     dynamo.on(TransactWriteItemsCommand).resolves({});
 
     await expect(repository().finish(done, pendingRecord)).resolves.toBe(true);
 
     const [image, usage] = dynamo.commandCalls(TransactWriteItemsCommand)[0]!.args[0].input.TransactItems!.map((item) => item.Update!);
-    expect(image!.ConditionExpression).toBe('#status = :from AND #user = :user');
+    expect(image!.ConditionExpression).toBe('#status = :from AND #user = :user AND #key = :key');
     expect(image!.Key).toEqual(marshall({ imageId: 'img-1' }));
     const names = image!.ExpressionAttributeNames!;
     const values = unmarshall(image!.ExpressionAttributeValues!);
     expect(values).toMatchObject({ ':from': 'PENDING', ':to': 'DONE', ':user': 'user-1' });
+    expect([names['#user'], names['#key'], values[':key']]).toEqual(['userId', 'originalS3Key', done.originalS3Key]);
     const set = Object.fromEntries(
       [...image!.UpdateExpression!.matchAll(/(#f\d+) = (:v\d+)/g)].map(([, name, value]) => [names[name!], values[value!]]),
     );
@@ -133,6 +133,38 @@ describe('DynamoDbImageRepository', () => {
     expect(removed.sort()).toEqual(['expiresAt', 'failureMessage', 'notifiedAt', 'rejectionMessage', 'rejectionReason', 'stages']);
     expect(usage).toMatchObject({ TableName: 'usage', Key: marshall({ userId: 'user-1' }), ConditionExpression: 'attribute_exists(#entry)' });
     expect(unmarshall(usage!.ExpressionAttributeValues!)).toEqual({ ':images': 0, ':bytes': 0, ':minusOne': -1 });
+  });
+
+  it('refuses, without a call, a final state for another object than the record was reserved for', async () => {
+    const intruder = { ...done, userId: 'user-2', originalS3Key: 'user-uploads/user-2/img-1.jpg' };
+
+    await expect(repository().finish(intruder, pendingRecord)).resolves.toBe(false);
+    await expect(repository().finish({ ...done, originalS3Key: 'user-uploads/user-1/img-1.png' }, pendingRecord)).resolves.toBe(false);
+    expect(dynamo.calls()).toHaveLength(0);
+  });
+
+  it('may create a REJECTED record where none exists (an object nobody reserved), and nothing else, without touching the usage', async () => {
+    dynamo.on(UpdateItemCommand).resolves({});
+    const rejected = { imageId: 'img-1', userId: 'u', originalS3Key: 'k', status: 'REJECTED', rejectionReason: 'NOT_RESERVED', rejectionMessage: 'm', processedAt: 'x', createdAt: 'x' } as const;
+
+    await expect(repository().finish(rejected, undefined)).resolves.toBe(true);
+    await expect(repository().finish(done, undefined)).resolves.toBe(false);
+
+    expect(dynamo.calls()).toHaveLength(1);
+    const input = dynamo.commandCalls(UpdateItemCommand)[0]!.args[0].input;
+    expect(input).toMatchObject({ TableName: 'images', Key: marshall({ imageId: 'img-1' }), ConditionExpression: 'attribute_not_exists(imageId)' });
+    const names = input.ExpressionAttributeNames!;
+    const values = unmarshall(input.ExpressionAttributeValues!);
+    const set = Object.fromEntries([...input.UpdateExpression!.matchAll(/(#f\d+) = (:v\d+)/g)].map(([, name, value]) => [names[name!], values[value!]]));
+    const { imageId: _id, ...fields } = rejected;
+    expect(set).toEqual(fields);
+  });
+
+  it('reports a record that appeared meanwhile as false when creating one for an object nobody reserved', async () => {
+    dynamo.on(UpdateItemCommand).rejects(conditionFailed());
+    const rejected = { imageId: 'img-1', userId: 'u', originalS3Key: 'k', status: 'REJECTED', rejectionReason: 'NOT_RESERVED', rejectionMessage: 'm', processedAt: 'x' } as const;
+
+    await expect(repository().finish(rejected, undefined)).resolves.toBe(false);
   });
 
   it('releases the image and its declared bytes when it is REJECTED', async () => {
@@ -170,20 +202,35 @@ describe('DynamoDbImageRepository', () => {
     expect(dynamo.commandCalls(TransactWriteItemsCommand)).toHaveLength(4);
   });
 
-  it('turns a record into a DELETED tombstone with a TTL, releasing its share, and removes only tombstones', async () => {
+  it('turns a record into a DELETED tombstone with a TTL, releasing its share, and settles only tombstones', async () => {
     dynamo.on(TransactWriteItemsCommand).resolves({});
     const stored: ImageRecord = { ...pendingRecord, status: 'DONE' };
+    const tombstone = { ...stored, originalFileName: 'cat.jpg', status: 'DELETED', deletedAt: '2026-11-23T13:00:00.000Z', expiresAt: 1_800_000_000 };
+    dynamo.on(GetItemCommand).resolves({ Item: marshall(tombstone) });
+    dynamo.on(UpdateItemCommand).resolves({});
 
     await expect(repository().markDeleted(stored, '2026-11-23T13:00:00.000Z', 1_800_000_000)).resolves.toBe(true);
-    await repository().remove('img-1');
+    await repository().settleDeleted('img-1', '2026-11-23T13:00:01.000Z');
 
     const [image, usage] = dynamo.commandCalls(TransactWriteItemsCommand)[0]!.args[0].input.TransactItems!.map((item) => item.Update!);
     expect(unmarshall(image!.ExpressionAttributeValues!)).toMatchObject({ ':from': 'DONE', ':to': 'DELETED' });
     expect(Object.values(image!.ExpressionAttributeNames!)).toEqual(expect.arrayContaining(['deletedAt', 'expiresAt']));
     expect(unmarshall(usage!.ExpressionAttributeValues!)).toEqual({ ':images': -1, ':bytes': -300 });
     expect(usage!.ConditionExpression).toBeUndefined();
-    const removal = dynamo.commandCalls(DeleteItemCommand)[0]!.args[0].input;
-    expect(removal.ConditionExpression).toBe('#status = :deleted');
+    const settled = dynamo.commandCalls(UpdateItemCommand)[0]!.args[0].input;
+    expect(settled.ConditionExpression).toBe('#status = :deleted');
+    expect(unmarshall(settled.ExpressionAttributeValues!)).toEqual({ ':deleted': 'DELETED', ':removedAt': '2026-11-23T13:00:01.000Z' });
+    // It keeps imageId, userId, originalS3Key, status, deletedAt and expiresAt (the TTL); all else goes.
+    const removed = settled.UpdateExpression!.split(' REMOVE ')[1]!.split(', ').map((name) => settled.ExpressionAttributeNames![name]);
+    expect(removed.sort()).toEqual(['contentLength', 'contentType', 'createdAt', 'originalFileName']);
+  });
+
+  it('leaves a record that is not a tombstone alone when asked to settle it', async () => {
+    dynamo.on(GetItemCommand).resolves({ Item: marshall({ ...pendingRecord, status: 'DONE' }) });
+
+    await repository().settleDeleted('img-1', '2026-11-23T13:00:01.000Z');
+
+    expect(dynamo.commandCalls(UpdateItemCommand)).toHaveLength(0);
   });
 
   it('lists a user from the index, newest first, starting after the given position, deleted images left out', async () => {

@@ -1,6 +1,5 @@
 import {
   ConditionalCheckFailedException,
-  DeleteItemCommand,
   GetItemCommand,
   PutItemCommand,
   QueryCommand,
@@ -14,7 +13,16 @@ import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { IMAGES_BY_USER_INDEX, IMAGES_TTL_ATTRIBUTE, type QuotaName, type VisibleStatus } from '../contract';
 import type { ImagePage, ImageRepository, PagePosition, QuotaLimits, ReserveOutcome } from '../domain/ports/image-repository';
 import type { FinishedImage, ImageRecord, ImageStatus, PendingImage } from '../domain/image-record';
-import { canMove, changesUsage, isPastDeadline, storedStatesShownAs, usageChange, type UsageChange } from '../domain/image-lifecycle';
+import {
+  canFinish,
+  canMove,
+  changesUsage,
+  isPastDeadline,
+  settledTombstone,
+  storedStatesShownAs,
+  usageChange,
+  type UsageChange,
+} from '../domain/image-lifecycle';
 import { DependencyError } from '../domain/errors';
 import { dependencyError, errorName } from './aws-errors';
 
@@ -170,13 +178,48 @@ export class DynamoDbImageRepository implements ImageRepository {
     return (await this.getItem(this.tableName, { imageId })) as ImageRecord | undefined;
   }
 
-  async finish(image: FinishedImage, previous: ImageRecord): Promise<boolean> {
-    if (!canMove(previous.status, image.status) || previous.imageId !== image.imageId) return false;
+  async finish(image: FinishedImage, previous: ImageRecord | undefined): Promise<boolean> {
+    if (!canFinish(previous, image) || (previous && previous.imageId !== image.imageId)) return false;
+    if (!previous) return this.createUnreserved(image);
     const { imageId: _id, ...fields } = image;
     const sets = Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined));
     // A final state is kept: no TTL; and its notification is still owed.
     const removals = ['notifiedAt', IMAGES_TTL_ATTRIBUTE, ...OUTCOME_FIELDS.filter((name) => !(name in fields))];
     return this.move(previous, image.status, { sets, removals });
+  }
+
+  /**
+   * The record of an object nobody reserved (the lifecycle's one move from no record): created only
+   * where there is still no record for its id. It holds no quota, so the usage is not touched. An
+   * UpdateItem creates it, so the processor needs no PutItem permission.
+   */
+  private async createUnreserved(image: FinishedImage): Promise<boolean> {
+    const { imageId, ...fields } = image;
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = {};
+    const assignments = Object.entries(fields)
+      .filter(([, value]) => value !== undefined)
+      .map(([name, value], i) => {
+        names[`#f${i}`] = name;
+        values[`:v${i}`] = value;
+        return `#f${i} = :v${i}`;
+      });
+    try {
+      await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: marshall({ imageId }),
+          UpdateExpression: `SET ${assignments.join(', ')}`,
+          ConditionExpression: 'attribute_not_exists(imageId)',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: marshall(values),
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw dependencyError('DynamoDB', 'UpdateItem', error);
+    }
   }
 
   async markNotified(imageId: string, status: ImageStatus, notifiedAt: string): Promise<void> {
@@ -203,20 +246,33 @@ export class DynamoDbImageRepository implements ImageRepository {
     return this.move(previous, 'DELETED', { sets: { deletedAt, [IMAGES_TTL_ATTRIBUTE]: expiresAt }, removals: [] });
   }
 
-  async remove(imageId: string): Promise<void> {
+  async settleDeleted(imageId: string, objectsRemovedAt: string): Promise<void> {
+    const stored = await this.getItem(this.tableName, { imageId });
+    if (stored?.status !== 'DELETED') return;
+    // Every attribute a settled tombstone does not keep is removed; createdAt goes too, so it also
+    // leaves the index users are listed from.
+    const kept = new Set(Object.keys(settledTombstone(stored as unknown as ImageRecord, objectsRemovedAt)));
+    const names: Record<string, string> = { '#status': 'status', '#removedAt': 'objectsRemovedAt' };
+    const removals = Object.keys(stored)
+      .filter((name) => !kept.has(name))
+      .map((name, i) => {
+        names[`#r${i}`] = name;
+        return `#r${i}`;
+      });
     try {
       await this.client.send(
-        new DeleteItemCommand({
+        new UpdateItemCommand({
           TableName: this.tableName,
           Key: marshall({ imageId }),
+          UpdateExpression: `SET #removedAt = :removedAt${removals.length > 0 ? ` REMOVE ${removals.join(', ')}` : ''}`,
           ConditionExpression: '#status = :deleted',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: marshall({ ':deleted': 'DELETED' }),
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: marshall({ ':deleted': 'DELETED', ':removedAt': objectsRemovedAt }),
         }),
       );
     } catch (error) {
       if (isConditionFailure(error)) return;
-      throw dependencyError('DynamoDB', 'DeleteItem', error);
+      throw dependencyError('DynamoDB', 'UpdateItem', error);
     }
   }
 
@@ -302,8 +358,8 @@ export class DynamoDbImageRepository implements ImageRepository {
 
   /** The conditional update of an image record from the state it was read in to `to`. */
   private moveUpdate(previous: ImageRecord, to: ImageStatus, changes: { sets: Record<string, unknown>; removals: readonly string[] }): Update {
-    const names: Record<string, string> = { '#status': 'status', '#user': 'userId' };
-    const values: Record<string, unknown> = { ':from': previous.status, ':to': to, ':user': previous.userId };
+    const names: Record<string, string> = { '#status': 'status', '#user': 'userId', '#key': 'originalS3Key' };
+    const values: Record<string, unknown> = { ':from': previous.status, ':to': to, ':user': previous.userId, ':key': previous.originalS3Key };
     const assignments = ['#status = :to'];
     Object.entries(changes.sets)
       .filter(([name]) => name !== 'status')
@@ -321,8 +377,9 @@ export class DynamoDbImageRepository implements ImageRepository {
       Key: marshall({ imageId: previous.imageId }),
       UpdateExpression: `SET ${assignments.join(', ')}${removals.length > 0 ? ` REMOVE ${removals.join(', ')}` : ''}`,
       // The state it was read in (so the usage change computed from it is the right one) and its
-      // owner. A missing record matches neither: nothing is ever created by a move.
-      ConditionExpression: '#status = :from AND #user = :user',
+      // reservation: the same user and key (image-lifecycle.ts: isReservedFor). A missing record
+      // matches none of them: nothing is ever created by a move.
+      ConditionExpression: '#status = :from AND #user = :user AND #key = :key',
       ExpressionAttributeNames: names,
       ExpressionAttributeValues: marshall(values, { removeUndefinedValues: true }),
     };

@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { GetObjectCommand, ListObjectsV2Command, NoSuchKey, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, NoSuchKey, NotFound, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { sdkStreamMixin } from '@smithy/util-stream';
 import { mockClient } from 'aws-sdk-client-mock';
 import { presignS3Client } from '../config/aws-clients';
@@ -11,6 +11,27 @@ const body = (...chunks: Buffer[]) => sdkStreamMixin(Readable.from(chunks));
 const store = () => new S3ObjectStore(new S3Client({ region: 'us-east-1' }), 'originals');
 
 beforeEach(() => s3.reset());
+
+describe('S3ObjectStore.exists', () => {
+  it('asks with HEAD, so nothing of the object is downloaded', async () => {
+    s3.on(HeadObjectCommand, { Bucket: 'originals', Key: 'user-uploads/u/a.jpg' }).resolves({ ContentLength: 6 });
+
+    await expect(store().exists('user-uploads/u/a.jpg')).resolves.toBe(true);
+    expect(s3.commandCalls(GetObjectCommand)).toHaveLength(0);
+  });
+
+  it('answers false for a missing key (HEAD answers NotFound, with no body)', async () => {
+    s3.on(HeadObjectCommand).rejects(new NotFound({ message: 'Not Found', $metadata: { httpStatusCode: 404 } }));
+
+    await expect(store().exists('k')).resolves.toBe(false);
+  });
+
+  it('maps a 503 to a retryable DependencyError', async () => {
+    s3.on(HeadObjectCommand).rejects(new S3ServiceException({ name: 'SlowDown', $fault: 'server', $metadata: { httpStatusCode: 503 } }));
+
+    await expect(store().exists('k')).rejects.toMatchObject({ name: 'DependencyError', retryable: true });
+  });
+});
 
 describe('S3ObjectStore.read', () => {
   it('gets the object from its bucket and returns the bytes', async () => {

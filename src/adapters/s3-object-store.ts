@@ -1,6 +1,7 @@
 import {
   DeleteObjectsCommand,
   GetObjectCommand,
+  HeadObjectCommand,
   NoSuchKey,
   paginateListObjectsV2,
   PutObjectCommand,
@@ -64,6 +65,19 @@ export class S3ObjectStore implements ObjectReader, ObjectWriter, ObjectDeleter,
       throw dependencyError('S3', 'GetObject', error);
     }
     return Buffer.concat(chunks, received);
+  }
+
+  async exists(key: string): Promise<boolean> {
+    try {
+      await this.client.send(new HeadObjectCommand({ Bucket: this.bucketName, Key: key }));
+      return true;
+    } catch (error) {
+      // HEAD answers have no body, so a missing key comes back as NotFound, not NoSuchKey (a missing
+      // bucket too; the processor only asks about the bucket it checked the event against).
+      // https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadObject.html
+      if (errorName(error) === 'NotFound' || errorName(error) === 'NoSuchKey') return false;
+      throw dependencyError('S3', 'HeadObject', error);
+    }
   }
 
   async write(key: string, body: Uint8Array, options: { contentType: string; cacheControl?: string }): Promise<void> {

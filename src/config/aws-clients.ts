@@ -16,10 +16,13 @@ import type { RuntimeConfig } from './function-config';
 // Each client builds its own NodeHttpHandler from these options. Without throwOnRequestTimeout the
 // handler only logs a warning when requestTimeout passes and keeps waiting, so a dependency that
 // accepts connections but never answers (a paused container, a black-holed route) would hold the
-// whole invocation instead of failing one call that the SDK and SQS can retry.
+// whole invocation instead of failing one call that the SDK and SQS can retry. requestTimeout
+// ends once the response headers arrive; socketTimeout (idle time on the socket) also covers the
+// body, so an S3 download that stalls half way fails too instead of waiting for the Lambda timeout.
 export const requestHandler = (config: RuntimeConfig) => ({
   connectionTimeout: config.sdkConnectTimeoutMs,
   requestTimeout: config.sdkRequestTimeoutMs,
+  socketTimeout: config.sdkRequestTimeoutMs,
   throwOnRequestTimeout: true,
 });
 

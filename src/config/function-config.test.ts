@@ -1,3 +1,4 @@
+import { TOMBSTONE_LIFETIME_SECONDS } from '../domain/read-images';
 import { ConfigError, EnvReader } from './env-reader';
 import { loadImagesApiFunctionConfig, loadMetricsFunctionConfig, loadProcessorFunctionConfig, loadUploadFunctionConfig, readUploadLimits } from './function-config';
 
@@ -77,6 +78,14 @@ describe('upload function configuration', () => {
     ).toEqual(['PENDING_EXPIRES_AFTER_SECONDS (300) must be longer than UPLOAD_URL_EXPIRES_IN_SECONDS (300)']);
   });
 
+  it('never lets an upload URL outlive a deleted image\'s tombstone, so a late upload always finds it', () => {
+    const env = { ORIGINALS_BUCKET: 'originals', IMAGES_TABLE: 'images', USAGE_TABLE: 'usage' };
+
+    expect(problemsOf(() => loadUploadFunctionConfig({ ...env, UPLOAD_URL_EXPIRES_IN_SECONDS: String(TOMBSTONE_LIFETIME_SECONDS) }))).toEqual([
+      expect.stringMatching(/^UPLOAD_URL_EXPIRES_IN_SECONDS must be a whole number from 1 to \d+/),
+    ]);
+  });
+
   it('reports every problem in one error', () => {
     const problems = problemsOf(() =>
       loadUploadFunctionConfig({
@@ -151,12 +160,56 @@ describe('processor configuration', () => {
       expect.stringMatching(/^RENDITIONS: "9000.jpg"/),
       expect.stringMatching(/^RENDITIONS: "10.jpg"/),
       expect.stringMatching(/^RENDITIONS: "1024.gif"/),
+      'PROCESSING_CONCURRENCY must be a whole number from 1 to 10, got "0"',
       'ORIGINALS_BUCKET: "Bad_Bucket" is not a valid S3 bucket name',
       'PROCESSED_BUCKET is required',
       'IMAGES_TABLE is required',
       'USAGE_TABLE is required',
       'NOTIFICATIONS_TOPIC_ARN: "image-events" is not an SNS topic ARN',
-      'PROCESSING_CONCURRENCY must be a whole number from 1 to 10, got "0"',
+    ]);
+  });
+});
+
+describe('processor image settings', () => {
+  it('derives the decode memory budget from the function memory size, the concurrency and the upload limit', () => {
+    const deployed = loadProcessorFunctionConfig({ ...processorEnv, AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '2048' });
+    const fourAtOnce = loadProcessorFunctionConfig({ ...processorEnv, AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '2048', PROCESSING_CONCURRENCY: '4' });
+    const bigger = loadProcessorFunctionConfig({ ...processorEnv, AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '4096' });
+
+    // (2048 MiB - 192 MiB runtime - 2 × (25 MiB upload + 16 MiB)) × 0.9, in whole MiB
+    expect(deployed.decodeMemoryBudgetBytes).toBe(1596 * 1024 * 1024);
+    expect(fourAtOnce.decodeMemoryBudgetBytes).toBeLessThan(deployed.decodeMemoryBudgetBytes);
+    expect(bigger.decodeMemoryBudgetBytes).toBeGreaterThan(deployed.decodeMemoryBudgetBytes);
+  });
+
+  it('takes an explicit budget, AVIF effort and longest output edge', () => {
+    expect(
+      loadProcessorFunctionConfig({ ...processorEnv, DECODE_MEMORY_BUDGET_MB: '700', AVIF_EFFORT: '6', MAX_OUTPUT_EDGE_PX: '4096' }),
+    ).toMatchObject({ decodeMemoryBudgetBytes: 700 * 1024 * 1024, avifEffort: 6, maxOutputEdgePx: 4096 });
+  });
+
+  it('defaults to AVIF effort 3, an 8192 px longest edge and the six formats without HEIC', () => {
+    expect(loadProcessorFunctionConfig(processorEnv)).toMatchObject({
+      avifEffort: 3,
+      maxOutputEdgePx: 8192,
+      acceptedFormats: ['jpeg', 'png', 'webp', 'gif', 'avif', 'tiff'],
+    });
+  });
+
+  it('switches HEIC and HEIF on through ALLOWED_CONTENT_TYPES, for the upload function and the processor alike', () => {
+    const env = { ...processorEnv, ALLOWED_CONTENT_TYPES: 'image/jpeg,image/heic,image/heif' };
+
+    expect(loadProcessorFunctionConfig(env).acceptedFormats).toEqual(['jpeg', 'heic', 'heif']);
+    expect(loadUploadFunctionConfig(env).allowedFormats).toEqual(['jpeg', 'heic', 'heif']);
+  });
+
+  it('refuses settings out of range', () => {
+    expect(
+      problemsOf(() => loadProcessorFunctionConfig({ ...processorEnv, AVIF_EFFORT: '10', DECODE_MEMORY_BUDGET_MB: '10', MAX_OUTPUT_EDGE_PX: '8' })),
+    ).toEqual([
+      expect.stringMatching(/^DECODE_MEMORY_BUDGET_MB/),
+      expect.stringMatching(/^AVIF_EFFORT/),
+      expect.stringMatching(/^MAX_OUTPUT_EDGE_PX/),
     ]);
   });
 });

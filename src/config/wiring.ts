@@ -6,6 +6,7 @@ import { S3DownloadUrlSigner, S3ObjectStore, S3UploadUrlSigner } from '../adapte
 import { SnsNotifier } from '../adapters/sns-notifier';
 import type { CreateUploadDeps } from '../domain/create-upload';
 import { hexPartitionBoundaries, type MeasureStorageDeps } from '../domain/measure-storage';
+import { DecodeMemoryGate } from '../domain/memory-gate';
 import type { ProcessUploadDeps } from '../domain/process-upload';
 import { PageCursorCodec } from '../domain/page-cursor';
 import type { DeleteImageDeps, ReadImagesDeps } from '../domain/read-images';
@@ -72,10 +73,14 @@ export function processorFunctionDeps(env: Env = process.env): ProcessorDeps {
       images: new DynamoDbImageRepository(dynamoDbClient(config), config.imagesTableName, config.usageTableName),
       notifier: new SnsNotifier(snsClient(config), config.topicArn),
       clock: systemClock,
+      // One budget for the whole execution environment: every record of a batch decodes within it.
+      decodeMemory: new DecodeMemoryGate(config.decodeMemoryBudgetBytes),
       policy: {
         originalsBucketName: config.originalsBucketName,
         maxUploadBytes: config.maxUploadBytes,
+        acceptedFormats: config.acceptedFormats,
         limits: { maxInputPixels: config.maxInputPixels, maxFrames: config.maxFrames },
+        encoding: { avifEffort: config.avifEffort, maxOutputEdgePx: config.maxOutputEdgePx },
         thumbnailMaxPx: config.thumbnailMaxPx,
         renditions: config.renditions,
       },

@@ -59,7 +59,9 @@ export type RejectionReason =
   | 'CONTENT_TYPE_MISMATCH'
   | 'CORRUPT_IMAGE'
   | 'PIXEL_LIMIT_EXCEEDED'
-  | 'TOO_MANY_FRAMES';
+  | 'DECODE_MEMORY_EXCEEDED'
+  | 'TOO_MANY_FRAMES'
+  | 'NOT_RESERVED';
 
 export class ImageRejectedError extends AppError {
   constructor(
@@ -68,6 +70,16 @@ export class ImageRejectedError extends AppError {
     options?: { cause?: unknown },
   ) {
     super(message, reason, false, options);
+  }
+}
+
+/**
+ * The machine ran short of memory (or threads) while decoding or encoding. Says nothing about the
+ * image: the message is retried, and the image is never rejected for it.
+ */
+export class ResourceExhaustedError extends AppError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, 'RESOURCE_EXHAUSTED', true, options);
   }
 }
 

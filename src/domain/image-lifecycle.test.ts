@@ -1,5 +1,5 @@
 import { IMAGE_STATUSES, VISIBLE_STATUSES } from '../contract';
-import { canMove, holdsQuota, isFinal, predecessorsOf, storedStatesShownAs, usageChange, visibleStatus } from './image-lifecycle';
+import { canFinish, canMove, holdsQuota, isFinal, predecessorsOf, storedStatesShownAs, usageChange, visibleStatus } from './image-lifecycle';
 
 describe('image lifecycle', () => {
   it('lets the processor finish a reserved image, and retry one that failed', () => {
@@ -10,8 +10,10 @@ describe('image lifecycle', () => {
     expect(canMove('FAILED', 'REJECTED')).toBe(true);
   });
 
-  it('never writes a record that does not exist: a late event cannot bring a deleted image back', () => {
-    for (const to of IMAGE_STATUSES) expect(canMove(undefined, to)).toBe(false);
+  it('never writes over a deleted image: a late event cannot bring it back', () => {
+    for (const to of IMAGE_STATUSES) expect(canMove('DELETED', to)).toBe(false);
+    // Where no record exists (never reserved), only a rejection may be recorded, never an image.
+    expect(IMAGE_STATUSES.filter((to) => canMove(undefined, to))).toEqual(['REJECTED']);
   });
 
   it.each(['DONE', 'REJECTED', 'EXPIRED'] as const)('moves a %s image only to DELETED, and the processor has nothing to do for it', (final) => {
@@ -29,10 +31,40 @@ describe('image lifecycle', () => {
     for (const from of IMAGE_STATUSES) expect(canMove(from, 'PENDING')).toBe(false);
   });
 
+  it('lets an object nobody reserved end only as REJECTED, never DONE or FAILED', () => {
+    expect(canMove(undefined, 'REJECTED')).toBe(true);
+    expect(canMove(undefined, 'DONE')).toBe(false);
+    expect(canMove(undefined, 'FAILED')).toBe(false);
+  });
+
+  it('finishes a record only for the object it was reserved for', () => {
+    const record = { status: 'PENDING', userId: 'alice', originalS3Key: 'user-uploads/alice/1.jpg' } as const;
+
+    expect(canFinish(record, { status: 'DONE', userId: 'alice', originalS3Key: 'user-uploads/alice/1.jpg' })).toBe(true);
+    expect(canFinish(record, { status: 'DONE', userId: 'bob', originalS3Key: 'user-uploads/bob/1.jpg' })).toBe(false);
+    expect(canFinish(record, { status: 'REJECTED', userId: 'alice', originalS3Key: 'user-uploads/alice/1.png' })).toBe(false);
+    expect(canFinish(undefined, { status: 'DONE', userId: 'bob', originalS3Key: 'user-uploads/bob/1.jpg' })).toBe(false);
+    expect(predecessorsOf('DONE').sameReservation).toBe(true);
+  });
+
   it('describes, for each target, exactly the states canMove accepts', () => {
     for (const to of IMAGE_STATUSES) {
-      expect([...predecessorsOf(to).statuses].sort()).toEqual(IMAGE_STATUSES.filter((from) => canMove(from, to)).sort());
+      const { statuses, orMissing } = predecessorsOf(to);
+      expect([...statuses].sort()).toEqual(IMAGE_STATUSES.filter((from) => canMove(from, to)).sort());
+      expect(orMissing).toBe(canMove(undefined, to));
     }
+  });
+
+  it('never lets an object fail another reservation\'s record, nor write over a tombstone', () => {
+    const record = { status: 'PENDING', userId: 'alice', originalS3Key: 'user-uploads/alice/1.jpg' } as const;
+
+    expect(canFinish(record, { status: 'FAILED', userId: 'bob', originalS3Key: 'user-uploads/bob/1.jpg' })).toBe(false);
+    expect(canFinish({ ...record, status: 'DELETED' }, { status: 'REJECTED', userId: 'alice', originalS3Key: 'user-uploads/alice/1.jpg' })).toBe(false);
+  });
+
+  it('lets a REJECTED record of an object nobody reserved be deleted without touching the usage', () => {
+    expect(holdsQuota('REJECTED')).toBe(false);
+    expect(usageChange('REJECTED', 'DELETED')).toEqual({ images: 0, endsReservation: false });
   });
 
   it('counts reserved, stored and failed images against the quota, not rejected, expired or deleted ones', () => {

@@ -72,6 +72,14 @@ const REJECTIONS: Readonly<Record<RejectionReason, { readonly because: string; r
     because: 'the animation has more frames than the service accepts',
     advice: 'Shorten the animation, or upload a still picture.',
   },
+  DECODE_MEMORY_EXCEEDED: {
+    because: 'decoding the image would take more memory than the service has for one image',
+    advice: 'Scale the picture down, or save it as a baseline (not progressive) JPEG, and upload it again.',
+  },
+  NOT_RESERVED: {
+    because: 'no upload URL was issued for this object: its image id was never reserved for this key',
+    advice: 'Nothing was processed, and no other image was changed. Upload through the upload API; if nobody expected this object, check who can write to the bucket.',
+  },
 };
 
 const FORMAT_NAMES: Readonly<Record<ImageFormat, string>> = {
@@ -81,6 +89,8 @@ const FORMAT_NAMES: Readonly<Record<ImageFormat, string>> = {
   gif: 'GIF',
   avif: 'AVIF',
   tiff: 'TIFF',
+  heic: 'HEIC',
+  heif: 'HEIF',
 };
 
 /** The notification for an image in a final state, derived from its record alone. */
@@ -131,6 +141,37 @@ export function unknownObjectNotification(object: { readonly bucketName: string;
   const message = `${location} is not a key the upload function issues.`;
   return {
     subject: subject(`Upload rejected (${reason}): ${object.key}`),
+    status: 'REJECTED',
+    originalS3Key: object.key,
+    reason,
+    message,
+    emailText: mail(
+      `An object was rejected because ${REJECTIONS[reason].because}.`,
+      [
+        ['Details', printable(message)],
+        ['What to do', REJECTIONS[reason].advice],
+      ],
+      [
+        ['Object', printable(location)],
+        ['Outcome', `rejected (${reason})`],
+        ['When', when(seenAt)],
+      ],
+    ),
+  };
+}
+
+/**
+ * The notification for an object whose image id belongs to another reservation (another user's
+ * folder, or another key): that image is not touched, so this one carries no image id, only the
+ * key's user, the object and the time it was seen.
+ */
+export function foreignObjectNotification(object: { readonly bucketName: string; readonly key: string }, userId: string, seenAt: string): ImageNotification {
+  const reason = 'NOT_RESERVED';
+  const location = `s3://${object.bucketName}/${object.key}`;
+  const message = `${location} was not reserved by its image id's upload.`;
+  return {
+    subject: subject(`Upload rejected (${reason}): ${object.key}`),
+    userId,
     status: 'REJECTED',
     originalS3Key: object.key,
     reason,

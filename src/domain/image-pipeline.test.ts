@@ -1,8 +1,10 @@
 import sharp from 'sharp';
 import * as images from '../test-support/images';
+import { renderSettings } from '../test-support/render-settings';
 import { ImageRejectedError, type RejectionReason } from './errors';
 import type { ImageFormat } from './image-format';
-import { type OutputSpec, renderImage } from './image-pipeline';
+import { decodeFailure, type OutputSpec, renderImage } from './image-pipeline';
+import { DecodeMemoryGate } from './memory-gate';
 
 const limits = { maxInputPixels: 50_000_000, maxFrames: 100 };
 const outputs: OutputSpec[] = [
@@ -11,7 +13,7 @@ const outputs: OutputSpec[] = [
 ];
 
 const render = (input: Buffer, expectedFormat: ImageFormat, specs = outputs, withLimits = limits) =>
-  renderImage(input, { expectedFormat, outputs: specs, limits: withLimits });
+  renderImage(input, { ...renderSettings(), expectedFormat, outputs: specs, limits: withLimits });
 
 async function rejection(input: Buffer, expectedFormat: ImageFormat, withLimits = limits): Promise<RejectionReason> {
   try {
@@ -197,7 +199,98 @@ describe('renderImage', () => {
     });
   });
 
-  it('keeps untrusted libvips loaders blocked in this process, whatever the input claims', async () => {
+  it('keeps untrusted libvips loaders blocked in this process once it has rendered an image, whatever the input claims', async () => {
+    await render(await images.png(), 'png');
+
     await expect(sharp(images.svg()).png().toBuffer()).rejects.toThrow(/unsupported image format/);
+  });
+
+  describe('output limits never reject a valid image', () => {
+    const tall = (width: number, height: number, format: 'png' | 'jpeg') => images.solid(width, height).toFormat(format).toBuffer();
+
+    it.each([
+      ['a 1×20000 PNG', 1, 20_000, 'png', [1, 256], [1, 8192]],
+      ['a 600×17000 JPEG', 600, 17_000, 'jpeg', [9, 256], [289, 8192]],
+      ['a 1170×20000 phone screenshot', 1170, 20_000, 'png', [15, 256], [479, 8192]],
+    ] as const)('%s gets every rendition, aspect kept, within the longest edge', async (_name, width, height, format, thumb, webp) => {
+      const { outputs: rendered } = await render(await tall(width, height, format), format);
+
+      expect(rendered.map((output) => [output.width, output.height])).toEqual([thumb, webp]);
+      for (const output of rendered) {
+        const metadata = await sharp(output.body).metadata();
+        expect([metadata.width, metadata.height]).toEqual([output.width, output.height]);
+      }
+    });
+
+    it("keeps a WebP within WebP's 16383 px even when the configured longest edge allows more", async () => {
+      const { outputs: rendered } = await renderImage(await tall(600, 20_000, 'png'), {
+        ...renderSettings({ encoding: { maxOutputEdgePx: 65_535 } }),
+        expectedFormat: 'png',
+        outputs: [{ key: 'tall.webp', maxWidthPx: 1024, format: 'webp' }, { key: 'tall.png', maxWidthPx: 1024, format: 'png' }],
+      });
+
+      expect(rendered.map((output) => [output.width, output.height])).toEqual([[491, 16_383], [600, 20_000]]);
+    });
+  });
+
+  it('encodes AVIF at the configured effort', async () => {
+    const photo = await sharp(Buffer.from(Array.from({ length: 96 * 64 * 3 }, (_, i) => (i * 7919) % 251)), { raw: { width: 96, height: 64, channels: 3 } }).png().toBuffer();
+    const avifAt = async (avifEffort: number) =>
+      (await renderImage(photo, { ...renderSettings({ encoding: { avifEffort } }), expectedFormat: 'png', outputs: [{ key: 'a.avif', maxWidthPx: 96, format: 'avif' }] })).outputs[0]!.body;
+
+    const fastest = await avifAt(0);
+    const smallest = await avifAt(9);
+
+    expect((await sharp(fastest).metadata()).compression).toBe('av1');
+    expect(fastest.equals(smallest)).toBe(false);
+  });
+
+  describe('the decode memory budget', () => {
+    it('rejects, before decoding, an image whose decode would not fit the whole budget', async () => {
+      // A few hundred bytes of AVIF declaring 2000×2000: libheif would decode the whole frame.
+      const avif = await images.solid(2000, 2000).avif({ effort: 0 }).toBuffer();
+
+      const attempt = renderImage(avif, { ...renderSettings({ budgetBytes: 64 * 1024 * 1024 }), expectedFormat: 'avif', outputs });
+
+      await expect(attempt).rejects.toMatchObject({ reason: 'DECODE_MEMORY_EXCEEDED', message: expect.stringMatching(/^Decoding this 2000×2000 avif would take about \d+ MiB; the budget is 64 MiB\.$/) });
+    });
+
+    it('runs two images that do not fit together one after the other, and both succeed', async () => {
+      const memory = new DecodeMemoryGate(150 * 1024 * 1024);
+      const avif = await images.solid(1500, 1500).avif({ effort: 0 }).toBuffer(); // estimated at about 100 MiB each
+      const both = [avif, avif].map((input) => renderImage(input, { ...renderSettings(), memory, expectedFormat: 'avif', outputs }));
+
+      const results = await Promise.all(both);
+
+      expect(results.map((result) => result.outputs.length)).toEqual([2, 2]);
+      expect(memory.peakBytes).toBeLessThanOrEqual(150 * 1024 * 1024);
+      expect(memory.peakBytes).toBeGreaterThan(75 * 1024 * 1024);
+    });
+  });
+
+  describe('failures', () => {
+    it.each([
+      ['libjpeg', 'VipsJpeg: Insufficient memory (case 4)'],
+      ['libvips', 'vips_tracked: out of memory -- size == 373MB'],
+      ['libheif behind seek noise', 'source: bad seek to 1523\nsource: bad seek to 1503\nheif: Invalid input: Unspecified: Memory allocation error (2.0)'],
+      ['glib', 'failed to allocate 200000000 bytes'],
+      ['WebAssembly', 'Aborted(Cannot enlarge memory arrays to size 2147549184 bytes (OOM).)'],
+    ])('a %s resource failure is retryable, never a rejection', (_source, message) => {
+      const failure = decodeFailure(new Error(message));
+
+      expect(failure).toMatchObject({ name: 'ResourceExhaustedError', code: 'RESOURCE_EXHAUSTED', retryable: true });
+    });
+
+    it('a corrupt AVIF is CORRUPT_IMAGE with libheif\'s reason, not the seek noise before it', () => {
+      const failure = decodeFailure(new Error('source: bad seek to 7885\nsource: bad seek to 7855\nheif: Invalid input: Unspecified: Corrupt frame detected (2.0)'));
+
+      expect(failure).toMatchObject({ reason: 'CORRUPT_IMAGE', message: 'The image could not be decoded: heif: Invalid input: Unspecified: Corrupt frame detected (2.0)' });
+    });
+
+    it('a fault in our own code propagates as it is', () => {
+      const bug = new TypeError('x is not a function');
+
+      expect(decodeFailure(bug)).toBe(bug);
+    });
   });
 });

@@ -51,6 +51,8 @@ export interface RejectedImage {
   readonly rejectionReason: RejectionReason;
   readonly rejectionMessage: string;
   readonly processedAt: string;
+  /** Only on the record of an object nobody reserved, which has no reservation to take it from. */
+  readonly createdAt?: string;
   readonly stages?: StageTimes;
 }
 
@@ -91,5 +93,8 @@ export interface ImageRecord {
   /** Epoch seconds; only while PENDING, EXPIRED or DELETED (the TTL attribute). */
   readonly expiresAt?: number;
   readonly deletedAt?: string;
+  /** On a DELETED tombstone once the image's objects are gone (image-lifecycle.ts: settledTombstone). */
+  readonly objectsRemovedAt?: string;
   readonly stages?: StageTimes;
 }
+

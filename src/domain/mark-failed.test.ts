@@ -68,12 +68,34 @@ describe('markFailed', () => {
     expect(notifier.published).toEqual([expect.objectContaining({ status, imageId: IMAGE })]);
   });
 
-  it('records nothing for an image that has no reserved record (deleted meanwhile)', async () => {
+  it('records nothing for an object nobody reserved (or whose image is long gone), so a redrive can never make it DONE', async () => {
     const { deps, images, notifier } = setup();
 
     expect(await markFailed(deps, { bucketName: 'originals', key: KEY }, 5)).toBe('NOT_RESERVED');
     expect(images.records.size).toBe(0);
     expect(notifier.published).toEqual([]);
+  });
+
+  it('records and sends nothing for an image deleted meanwhile: its tombstone stays as it is', async () => {
+    const { deps, images, notifier } = setup();
+    await pending(images);
+    await images.markDeleted(images.records.get(IMAGE)!, '2026-11-23T12:00:00.000Z', 4_000_000_000);
+    await images.settleDeleted(IMAGE, '2026-11-23T12:00:01.000Z');
+    const tombstone = images.records.get(IMAGE);
+
+    expect(await markFailed(deps, { bucketName: 'originals', key: KEY }, 5)).toBe('ALREADY_FINISHED');
+    expect(images.records.get(IMAGE)).toEqual(tombstone);
+    expect(notifier.published).toEqual([]);
+  });
+
+  it("leaves another user's record alone when an object under someone else's folder carries its id", async () => {
+    const { deps, images, notifier } = setup();
+    await pending(images);
+    const intruder = `user-uploads/another-user/${IMAGE}.png`;
+
+    expect(await markFailed(deps, { bucketName: 'originals', key: intruder }, 5)).toBe('NOT_RESERVED');
+    expect(images.records.get(IMAGE)).toMatchObject({ status: 'PENDING', userId: USER, originalS3Key: KEY });
+    expect(notifier.published).toHaveLength(0);
   });
 
   it('ignores an event for an object outside the upload layout', async () => {

@@ -1,5 +1,5 @@
 import { parseOriginalKey } from './image-key';
-import { canMove } from './image-lifecycle';
+import { canMove, isReservedFor } from './image-lifecycle';
 import { notifyOutcome } from './image-notification';
 import type { CreatedObject } from './storage-event';
 import type { Clock } from './ports/clock';
@@ -32,11 +32,14 @@ export async function markFailed(deps: MarkFailedDeps, object: CreatedObject, re
     return 'NOT_AN_UPLOAD';
   }
   const existing = await deps.images.get(parts.imageId);
-  if (!existing) {
-    deps.logger.warn('dead-lettered event for an image without a reserved record ignored', { imageId: parts.imageId, key: object.key });
+  // Only a reserved upload can fail: an object nobody reserved, or one under another reservation's
+  // id, must not gain a FAILED record that a redrive could later turn into DONE.
+  if (!existing || !isReservedFor(existing, { userId: parts.userId, originalS3Key: object.key })) {
+    deps.logger.error('dead-lettered event for an object without a matching reservation', { key: object.key, imageId: parts.imageId });
     return 'NOT_RESERVED';
   }
-  // Nothing to record when FAILED may not be written over the stored state, or is already stored and announced.
+  // Nothing to record when FAILED may not be written over the stored state (a final one, or a
+  // deleted image's tombstone), or is already stored and announced.
   const alreadySettled = !canMove(existing.status, 'FAILED') || (existing.status === 'FAILED' && existing.notifiedAt !== undefined);
   if (alreadySettled) {
     if (existing.notifiedAt === undefined) await notifyOutcome(deps, existing);

@@ -7,6 +7,8 @@ import {
   RecordingNotifier,
 } from '../test-support/fakes';
 import * as images from '../test-support/images';
+import { testProcessingPolicy } from '../test-support/render-settings';
+import { DecodeMemoryGate } from './memory-gate';
 import { DependencyError } from './errors';
 import { processUpload, type ProcessUploadDeps } from './process-upload';
 
@@ -20,22 +22,18 @@ function setup() {
   const processed = new InMemoryObjectStore();
   const repository = new InMemoryImageRepository();
   const notifier = new RecordingNotifier();
+  const logs = captureLogs();
   const deps: ProcessUploadDeps = {
     originals,
     processed,
     images: repository,
     notifier,
     clock: fixedClock('2026-11-23T12:00:05.000Z'),
-    logger: captureLogs().logger,
-    policy: {
-      originalsBucketName: ORIGINALS,
-      maxUploadBytes: 1_000_000,
-      limits: { maxInputPixels: 50_000_000, maxFrames: 100 },
-      thumbnailMaxPx: 256,
-      renditions: [{ widthPx: 1024, format: 'webp' }],
-    },
+    logger: logs.logger,
+    decodeMemory: new DecodeMemoryGate(512 * 1024 * 1024),
+    policy: { ...testProcessingPolicy(), originalsBucketName: ORIGINALS },
   };
-  return { deps, originals, processed, repository, notifier };
+  return { deps, originals, processed, repository, notifier, logs };
 }
 
 async function withPendingUpload(env: ReturnType<typeof setup>, body: Buffer, key = KEY) {
@@ -51,6 +49,23 @@ async function withPendingUpload(env: ReturnType<typeof setup>, body: Buffer, ke
   });
   return { bucketName: ORIGINALS, key, sizeBytes: body.length };
 }
+
+/** What DELETE /images/{id} does to the record (src/domain/read-images.ts: deleteImage): a tombstone, settled once the objects are gone. */
+async function deleteAsTheApiDoes(env: ReturnType<typeof setup>) {
+  await env.repository.markDeleted(env.repository.records.get(IMAGE)!, '2026-11-23T12:00:04.000Z', 4_000_000_000);
+  await env.repository.settleDeleted(IMAGE, '2026-11-23T12:00:04.500Z');
+}
+
+/** All a deleted image's record keeps: whose it was, its key, and when it goes. */
+const SETTLED_TOMBSTONE = {
+  imageId: IMAGE,
+  userId: USER,
+  originalS3Key: KEY,
+  status: 'DELETED',
+  deletedAt: '2026-11-23T12:00:04.000Z',
+  expiresAt: 4_000_000_000,
+  objectsRemovedAt: '2026-11-23T12:00:04.500Z',
+};
 
 describe('processUpload', () => {
   it('writes the renditions, records DONE with their metadata and notifies once', async () => {
@@ -103,18 +118,126 @@ describe('processUpload', () => {
     ]);
   });
 
-  it('removes an object without a reserved record and records nothing: an upload after a delete, or one nobody reserved', async () => {
-    const env = setup();
-    const original = await images.jpeg();
-    env.originals.put(KEY, original);
+  describe('binds every record to its owner', () => {
+    it('never decodes an object nobody reserved: a REJECTED NOT_RESERVED record of its own, notified and logged for operators', async () => {
+      // Arrange: an object no upload URL was issued for (an unsigned PUT to a local stack).
+      const env = setup();
+      env.originals.put(KEY, await images.jpeg());
 
-    const outcome = await processUpload(env.deps, { bucketName: ORIGINALS, key: KEY });
+      // Act
+      const outcome = await processUpload(env.deps, { bucketName: ORIGINALS, key: KEY });
 
-    expect(outcome).toBe('NOT_RESERVED');
-    expect(env.repository.records.size).toBe(0);
-    expect(env.originals.objects.has(KEY)).toBe(false);
-    expect(env.processed.objects.size).toBe(0);
-    expect(env.notifier.published).toEqual([]);
+      // Assert
+      expect(outcome).toBe('NOT_RESERVED');
+      expect(env.originals.reads).toBe(0);
+      expect(env.processed.objects.size).toBe(0);
+      expect(env.repository.records.get(IMAGE)).toMatchObject({ status: 'REJECTED', userId: USER, originalS3Key: KEY, rejectionReason: 'NOT_RESERVED' });
+      expect(env.notifier.published).toEqual([expect.objectContaining({ status: 'REJECTED', reason: 'NOT_RESERVED', imageId: IMAGE })]);
+      expect(env.logs.lines).toContainEqual(expect.objectContaining({ level: 'error', message: 'object without a reserved record rejected', imageId: IMAGE }));
+    });
+
+    it('counts the record of an object nobody reserved against no quota, also when its user deletes it', async () => {
+      const env = setup();
+      env.originals.put(KEY, await images.jpeg());
+
+      await processUpload(env.deps, { bucketName: ORIGINALS, key: KEY });
+      const afterRejection = { ...env.repository.usageOf(USER), reservations: new Map(env.repository.usageOf(USER).reservations) };
+      const deleted = await env.repository.markDeleted(env.repository.records.get(IMAGE)!, '2026-11-23T12:00:06.000Z', 4_000_000_000);
+
+      expect(afterRejection).toMatchObject({ images: 0, bytes: 0, reservations: new Map() });
+      expect(deleted).toBe(true);
+      expect(env.repository.usageOf(USER)).toMatchObject({ images: 0, bytes: 0, reservations: new Map() });
+    });
+
+    it('records it once and notifies once when its event is delivered again', async () => {
+      const env = setup();
+      env.originals.put(KEY, await images.jpeg());
+
+      await processUpload(env.deps, { bucketName: ORIGINALS, key: KEY });
+      const again = await processUpload(env.deps, { bucketName: ORIGINALS, key: KEY });
+
+      expect(again).toBe('ALREADY_FINISHED');
+      expect(env.originals.reads).toBe(0);
+      expect(env.notifier.published).toHaveLength(1);
+    });
+
+    it.each([
+      ["under another user's folder", `user-uploads/another-user/${IMAGE}.jpg`],
+      ['under the same folder with another extension', `user-uploads/${USER}/${IMAGE}.png`],
+    ])("leaves the record of the image id alone for an object %s, and reports it", async (_case, intruderKey) => {
+      // Arrange: USER reserved IMAGE; another object arrives carrying the same image id.
+      const env = setup();
+      await withPendingUpload(env, await images.jpeg());
+      const before = env.repository.records.get(IMAGE);
+      env.originals.put(intruderKey, await images.png());
+
+      // Act
+      const outcome = await processUpload(env.deps, { bucketName: ORIGINALS, key: intruderKey });
+
+      // Assert
+      expect(outcome).toBe('NOT_RESERVED');
+      expect(env.repository.records.get(IMAGE)).toEqual(before);
+      expect(env.originals.reads).toBe(0);
+      expect(env.processed.objects.size).toBe(0);
+      expect(env.notifier.published).toEqual([expect.objectContaining({ status: 'REJECTED', reason: 'NOT_RESERVED', originalS3Key: intruderKey })]);
+      expect(env.notifier.published[0]).not.toHaveProperty('imageId');
+      expect(env.logs.lines).toContainEqual(expect.objectContaining({ level: 'error', key: intruderKey, reason: 'NOT_RESERVED' }));
+    });
+
+    it("still finishes the owner's own upload afterwards", async () => {
+      const env = setup();
+      const object = await withPendingUpload(env, await images.jpeg());
+      env.originals.put(`user-uploads/another-user/${IMAGE}.jpg`, await images.png());
+      await processUpload(env.deps, { bucketName: ORIGINALS, key: `user-uploads/another-user/${IMAGE}.jpg` });
+
+      expect(await processUpload(env.deps, object)).toBe('DONE');
+      expect(env.repository.records.get(IMAGE)).toMatchObject({ status: 'DONE', userId: USER, originalS3Key: KEY });
+    });
+
+    it("leaves another user's deleted image alone too: the object is reported, not removed", async () => {
+      const env = setup();
+      await withPendingUpload(env, await images.jpeg());
+      await deleteAsTheApiDoes(env);
+      const intruderKey = `user-uploads/another-user/${IMAGE}.jpg`;
+      env.originals.put(intruderKey, await images.png());
+
+      expect(await processUpload(env.deps, { bucketName: ORIGINALS, key: intruderKey })).toBe('NOT_RESERVED');
+      expect(env.originals.objects.has(intruderKey)).toBe(true);
+      expect(env.repository.records.get(IMAGE)).toMatchObject({ status: 'DELETED', userId: USER });
+    });
+  });
+
+  describe('a deleted image: nothing comes back', () => {
+    it('removes an upload that comes after its image was deleted, and records nothing: the upload URL of a deleted image leads nowhere', async () => {
+      // Arrange: a PENDING image deleted (DELETE /images/{id}), then its still-valid URL is used.
+      const env = setup();
+      const object = await withPendingUpload(env, await images.jpeg());
+      env.originals.objects.clear();
+      await deleteAsTheApiDoes(env);
+      env.originals.put(KEY, await images.jpeg());
+
+      // Act
+      const outcome = await processUpload(env.deps, object);
+
+      // Assert
+      expect(outcome).toBe('DISCARDED');
+      expect(env.repository.records.get(IMAGE)).toEqual(SETTLED_TOMBSTONE);
+      expect(env.originals.objects.has(KEY)).toBe(false);
+      expect(env.originals.reads).toBe(0);
+      expect(env.processed.objects.size).toBe(0);
+      expect(env.notifier.published).toEqual([]);
+      expect(env.repository.usageOf(USER)).toMatchObject({ images: 0, bytes: 0, reservations: new Map() });
+    });
+
+    it('records nothing for an event whose image and object are both long gone (its tombstone expired too)', async () => {
+      const env = setup();
+
+      const outcome = await processUpload(env.deps, { bucketName: ORIGINALS, key: KEY });
+
+      expect(outcome).toBe('DISCARDED');
+      expect(env.repository.records.size).toBe(0);
+      expect(env.notifier.published).toEqual([]);
+    });
   });
 
   it('stores every rendition as immutable, so clients may cache it for good', async () => {
@@ -135,16 +258,14 @@ describe('processUpload', () => {
     const finish = env.repository.finish.bind(env.repository);
     env.repository.finish = async (image, previous) => {
       // DELETE /images/{id} gets in between the read and the final write.
-      const stored = env.repository.records.get(IMAGE)!;
-      await env.repository.markDeleted(stored, '2026-11-23T12:00:04.000Z', 0);
-      await env.repository.remove(IMAGE);
+      await deleteAsTheApiDoes(env);
       return finish(image, previous);
     };
 
     const outcome = await processUpload(env.deps, object);
 
     expect(outcome).toBe('DISCARDED');
-    expect(env.repository.records.has(IMAGE)).toBe(false);
+    expect(env.repository.records.get(IMAGE)).toEqual(SETTLED_TOMBSTONE);
     expect(env.processed.objects.size).toBe(0);
     expect(env.notifier.published).toEqual([]);
     expect(env.repository.usageOf(USER)).toMatchObject({ images: 0, bytes: 0, reservations: new Map() });
@@ -163,6 +284,17 @@ describe('processUpload', () => {
 
     expect(afterDone).toMatchObject({ images: 1, bytes: done.sizeBytes, reservations: new Map() });
     expect(env.repository.usageOf(USER)).toMatchObject({ images: 1, bytes: done.sizeBytes, reservations: new Map() });
+  });
+
+  it('rejects a format this deployment does not accept without downloading it (HEIC while switched off)', async () => {
+    const env = setup();
+    const key = `user-uploads/${USER}/${IMAGE}.heic`;
+    const object = await withPendingUpload(env, await images.jpeg(), key);
+    const deps = { ...env.deps, policy: { ...env.deps.policy, acceptedFormats: ['jpeg', 'png'] as const } };
+
+    expect(await processUpload(deps, object)).toBe('REJECTED');
+    expect(env.originals.reads).toBe(0);
+    expect(env.repository.records.get(IMAGE)).toMatchObject({ rejectionReason: 'UNSUPPORTED_FORMAT', rejectionMessage: 'image/heic is not accepted by this deployment.' });
   });
 
   it('changes nothing when a message is delivered again after DONE', async () => {

@@ -1,10 +1,11 @@
 import { RENDITION_CACHE_CONTROL, type RenditionSpec } from '../contract';
 import { ImageRejectedError, MisconfigurationError } from './errors';
-import type { ImageFormat } from './image-format';
+import { contentTypeOf, type ImageFormat } from './image-format';
 import { parseOriginalKey, renditionKey, thumbnailKey } from './image-key';
-import { isFinal } from './image-lifecycle';
-import { notifyOutcome, unknownObjectNotification } from './image-notification';
-import { type DecodeLimits, type OutputSpec, renderImage } from './image-pipeline';
+import { isFinal, isReservedFor } from './image-lifecycle';
+import { foreignObjectNotification, notifyOutcome, unknownObjectNotification } from './image-notification';
+import { type DecodeLimits, type EncodingSettings, type OutputSpec, renderImage } from './image-pipeline';
+import type { DecodeMemoryGate } from './memory-gate';
 import type { CreatedObject } from './storage-event';
 import type { Clock } from './ports/clock';
 import type { ImageRepository } from './ports/image-repository';
@@ -16,7 +17,10 @@ import type { ObjectDeleter, ObjectReader, ObjectWriter } from './ports/object-s
 export interface ProcessingPolicy {
   readonly originalsBucketName: string;
   readonly maxUploadBytes: number;
+  /** The formats this deployment takes (ALLOWED_CONTENT_TYPES); HEIC only when switched on. */
+  readonly acceptedFormats: readonly ImageFormat[];
   readonly limits: DecodeLimits;
+  readonly encoding: EncodingSettings;
   /** The seed thumbnail `processed/<imageId>.jpg` fits in this square. */
   readonly thumbnailMaxPx: number;
   readonly renditions: readonly RenditionSpec[];
@@ -30,12 +34,16 @@ export interface ProcessUploadDeps {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly policy: ProcessingPolicy;
+  /** The decode memory budget, shared by every record the process handles at once. */
+  readonly decodeMemory: DecodeMemoryGate;
 }
 
 /**
- * NOT_RESERVED: no record for the image (deleted, or never issued by POST /uploads): the object is
- * removed and nothing else is done.
- * DISCARDED: the image was deleted while it was being processed; the renditions written are removed.
+ * NOT_RESERVED: the object matches no reservation and is never decoded. Where its image id is free
+ * (no upload URL was ever issued for it) it gets a REJECTED record of its own, reason NOT_RESERVED;
+ * where the id is another reservation's, that record is left alone. Either way it is reported.
+ * DISCARDED: the image was deleted: an upload that still came under its URL is removed, as are the
+ * renditions of an attempt that lost the race to the delete; nothing is recorded or sent.
  */
 export type ProcessOutcome = 'DONE' | 'REJECTED' | 'ALREADY_FINISHED' | 'NOT_RESERVED' | 'DISCARDED';
 
@@ -62,21 +70,18 @@ export async function processUpload(deps: ProcessUploadDeps, object: CreatedObje
     await rejectUnknownObject(deps, object);
     return 'REJECTED';
   }
+  const identity = { imageId: parts.imageId, userId: parts.userId, originalS3Key: object.key };
   const existing = await deps.images.get(parts.imageId);
-  if (!existing) {
-    // Only a record reserved by POST /uploads can be finished: a late event for a deleted image, or
-    // an object nobody reserved, must not bring a record (or renditions) into existence.
-    // Its bytes are removed too: an upload URL of a deleted image leads nowhere, and an object
-    // nobody reserved has no owner to count it against.
-    await deps.originals.deleteAll([object.key]);
-    deps.logger.warn('upload without a reserved record removed', { imageId: parts.imageId, key: object.key });
+  if (!existing) return recordUnreserved(deps, identity);
+  if (!isReservedFor(existing, identity)) {
+    await reportForeignObject(deps, object, parts.userId);
     return 'NOT_RESERVED';
   }
+  if (existing.status === 'DELETED') return discardLateUpload(deps, identity);
   if (isFinal(existing.status)) {
     if (existing.notifiedAt === undefined) await notifyOutcome(deps, existing);
     return 'ALREADY_FINISHED';
   }
-  const identity = { imageId: parts.imageId, userId: parts.userId, originalS3Key: object.key };
   try {
     const done = await render(deps, identity, parts.format, object.sizeBytes);
     if (await finish(deps, done, existing)) return 'DONE';
@@ -105,6 +110,9 @@ async function render(
   if (reportedSizeBytes !== undefined && reportedSizeBytes > policy.maxUploadBytes) {
     throw new ImageRejectedError('TOO_LARGE', `The file is ${reportedSizeBytes} bytes; the limit is ${policy.maxUploadBytes}.`);
   }
+  if (!policy.acceptedFormats.includes(declaredFormat)) {
+    throw new ImageRejectedError('UNSUPPORTED_FORMAT', `${contentTypeOf(declaredFormat)} is not accepted by this deployment.`);
+  }
   const original = await deps.originals.read(identity.originalS3Key, { maxBytes: policy.maxUploadBytes });
   const thumbnail: OutputSpec = {
     key: thumbnailKey(identity.imageId),
@@ -124,6 +132,8 @@ async function render(
     expectedFormat: declaredFormat,
     outputs,
     limits: policy.limits,
+    encoding: policy.encoding,
+    memory: deps.decodeMemory,
   });
   await Promise.all(
     rendered.map((output) =>
@@ -147,7 +157,7 @@ async function render(
 async function finish(
   deps: ProcessUploadDeps,
   image: DoneImage | RejectedImage,
-  existing: ImageRecord,
+  existing: ImageRecord | undefined,
 ): Promise<boolean> {
   if (!(await deps.images.finish(image, existing))) return false;
   const { notifiedAt: _previous, ...stored } = { ...existing, ...image };
@@ -166,6 +176,60 @@ async function discardIfDeleted(deps: ProcessUploadDeps, done: DoneImage): Promi
   await deps.processed.deleteAll(done.renditions.map((rendition) => rendition.key));
   deps.logger.info('renditions of an image deleted during processing removed', { imageId: done.imageId, status: now?.status ?? 'none' });
   return true;
+}
+
+/**
+ * The image was deleted, and its tombstone says this very object was reserved for it: an upload
+ * that still came under the image's URL (a PENDING image can be deleted too), or an event for it
+ * still in the queue. Nothing may come of it: the object is removed, nothing recorded or sent.
+ */
+async function discardLateUpload(deps: ProcessUploadDeps, identity: { imageId: string; originalS3Key: string }): Promise<ProcessOutcome> {
+  await deps.originals.deleteAll([identity.originalS3Key]);
+  deps.logger.warn('upload for a deleted image removed', { imageId: identity.imageId, key: identity.originalS3Key });
+  return 'DISCARDED';
+}
+
+/**
+ * An object in the upload layout whose image id has no record at all: no upload URL was issued for
+ * it (a deleted image keeps its tombstone for longer than any upload URL lives), so it was written
+ * by other means, e.g. by a tool with its own write access to the bucket. It is never decoded and
+ * never becomes DONE: it gets a REJECTED record of its own, with reason NOT_RESERVED, that its
+ * folder's user sees and can delete, and a notification, and operators see it at error level. It
+ * holds no quota. An event whose object is gone too (older than any tombstone) leaves nothing to record.
+ */
+async function recordUnreserved(
+  deps: ProcessUploadDeps,
+  identity: { imageId: string; userId: string; originalS3Key: string },
+): Promise<ProcessOutcome> {
+  if (!(await deps.originals.exists(identity.originalS3Key))) {
+    deps.logger.info('event for an object that is gone and has no record ignored', { imageId: identity.imageId, key: identity.originalS3Key });
+    return 'DISCARDED';
+  }
+  const reason = 'NOT_RESERVED';
+  deps.logger.error('object without a reserved record rejected', { imageId: identity.imageId, key: identity.originalS3Key, reason });
+  const seenAt = deps.clock.now().toISOString();
+  const rejected: RejectedImage = {
+    ...identity,
+    status: 'REJECTED',
+    rejectionReason: reason,
+    rejectionMessage: 'No upload URL was issued for this object.',
+    processedAt: seenAt,
+    createdAt: seenAt,
+  };
+  // False only when a concurrent delivery of the same event recorded it first (and notifies).
+  await finish(deps, rejected, undefined);
+  return 'NOT_RESERVED';
+}
+
+/**
+ * An object whose image id belongs to another reservation: another user's image, or the same id
+ * under another key. That record is left exactly as it is; the object is reported at error level
+ * and announced as REJECTED without the image id, so no subscriber takes it for the other image.
+ */
+async function reportForeignObject(deps: ProcessUploadDeps, object: CreatedObject, userId: string): Promise<void> {
+  const notification = foreignObjectNotification(object, userId, deps.clock.now().toISOString());
+  deps.logger.error('object does not match the reservation of its image id; record left alone', { bucketName: object.bucketName, key: object.key, reason: notification.reason });
+  await deps.notifier.publish(notification);
 }
 
 /**

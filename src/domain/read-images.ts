@@ -1,7 +1,7 @@
 import { VISIBLE_STATUSES, type VisibleStatus } from '../contract';
 import { RequestError } from './errors';
 import { isImageId, isSafeUserId, thumbnailKey } from './image-key';
-import { visibleStatus } from './image-lifecycle';
+import { isSettledTombstone, visibleStatus } from './image-lifecycle';
 import type { ImageRecord } from './image-record';
 import type { PageCursorCodec } from './page-cursor';
 import type { Clock } from './ports/clock';
@@ -58,8 +58,12 @@ export interface DeleteImageDeps {
 }
 
 export const LIST_LIMIT = { min: 1, max: 100, default: 20 } as const;
-/** How long a DELETED tombstone may outlive an interrupted delete before DynamoDB's TTL removes it. */
-const TOMBSTONE_LIFETIME_SECONDS = 7 * 24 * 3600;
+/**
+ * How long a DELETED tombstone is kept before DynamoDB's TTL removes it: far longer than any upload
+ * URL lives (UPLOAD_URL_EXPIRES_IN_SECONDS, at most an hour), so an upload under a deleted image's
+ * URL always finds it. (DynamoDB Local never runs TTL; nothing reads a tombstone as an image.)
+ */
+export const TOMBSTONE_LIFETIME_SECONDS = 7 * 24 * 3600;
 /** Attempts at the conditional delete while the processor changes the record under it. */
 const DELETE_ATTEMPTS = 3;
 
@@ -76,10 +80,13 @@ function checkImageId(imageId: string | undefined): string {
   return imageId;
 }
 
-/** The caller's record, or NOT_FOUND: another user's image and an unknown id look the same. */
+/**
+ * The caller's record, or undefined: another user's image, an unknown id and an image whose delete
+ * is complete (only its settled tombstone is left) look the same.
+ */
 async function ownRecord(images: ImageRepository, userId: string, imageId: string): Promise<ImageRecord | undefined> {
   const record = await images.get(imageId);
-  return record && record.userId === userId ? record : undefined;
+  return record && record.userId === userId && !isSettledTombstone(record) ? record : undefined;
 }
 
 export async function getImage(deps: ReadImagesDeps, input: { userId: string; imageId: string | undefined }): Promise<ImageView> {
@@ -137,8 +144,11 @@ export async function listImages(deps: ReadImagesDeps, input: { userId: string; 
 /**
  * Deletes the caller's image: the record becomes a DELETED tombstone first (which releases its
  * share of the quotas, and which no processing can finish any more), then the original and every
- * rendition go, then the record. An attempt cut short leaves the tombstone, which reads as gone;
- * the user's next DELETE (or DynamoDB's TTL) finishes it. NOT_FOUND when there is nothing to delete.
+ * rendition go, then the tombstone is settled: stripped to the image's owner and key, and kept
+ * until its TTL (longer than any upload URL lives), so an upload that still comes under the
+ * image's URL is removed rather than taken for an object nobody reserved (image-lifecycle.ts).
+ * An attempt cut short leaves the full tombstone, which reads as gone; the user's next DELETE
+ * finishes it. NOT_FOUND when there is nothing to delete.
  */
 export async function deleteImage(deps: DeleteImageDeps, input: { userId: string; imageId: string | undefined }): Promise<void> {
   checkCaller(input.userId);
@@ -155,7 +165,7 @@ export async function deleteImage(deps: DeleteImageDeps, input: { userId: string
   if (!record) throw notFound();
   const renditionKeys = [...new Set([thumbnailKey(imageId), ...(record.renditions ?? []).map((rendition) => rendition.key)])];
   await Promise.all([deps.originals.deleteAll([record.originalS3Key]), deps.processed.deleteAll(renditionKeys)]);
-  await deps.images.remove(imageId);
+  await deps.images.settleDeleted(imageId, deps.clock.now().toISOString());
   deps.logger.info('image deleted', { imageId, userId: input.userId, previousStatus: record.status, objects: renditionKeys.length + 1 });
 }
 

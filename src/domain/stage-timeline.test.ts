@@ -7,6 +7,8 @@ import {
   steppingClock,
 } from '../test-support/fakes';
 import * as images from '../test-support/images';
+import { testProcessingPolicy } from '../test-support/render-settings';
+import { DecodeMemoryGate } from './memory-gate';
 import { DependencyError } from './errors';
 import { processUpload, type ProcessUploadDeps } from './process-upload';
 import { observationOf, StageTimeline, timedProcessing } from './stage-timeline';
@@ -30,13 +32,8 @@ async function setup(body: Buffer) {
     notifier: new RecordingNotifier(),
     clock,
     logger: captureLogs().logger,
-    policy: {
-      originalsBucketName: 'originals',
-      maxUploadBytes: 1_000_000,
-      limits: { maxInputPixels: 50_000_000, maxFrames: 100 },
-      thumbnailMaxPx: 256,
-      renditions: [{ widthPx: 1024, format: 'webp' }],
-    },
+    decodeMemory: new DecodeMemoryGate(256 * 1024 * 1024),
+    policy: testProcessingPolicy({ renditions: [{ widthPx: 1024, format: 'webp' }] }),
   };
   originals.put(KEY, body);
   await repository.createPending({

@@ -67,7 +67,7 @@ export function timedProcessing(deps: ProcessUploadDeps, timeline: StageTimeline
       },
     }),
     images: overriding(deps.images, {
-      async finish(image: FinishedImage, previous: ImageRecord) {
+      async finish(image: FinishedImage, previous: ImageRecord | undefined) {
         const withStages = { ...image, stages: timeline.stages } as FinishedImage;
         const stored = await deps.images.finish(withStages, previous);
         if (stored) timeline.recordFinished(withStages);

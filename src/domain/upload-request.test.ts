@@ -20,6 +20,15 @@ function refusal(body: string | undefined, withPolicy = policy): RequestError {
 const json = (value: unknown) => JSON.stringify(value);
 
 describe('parseUploadRequest', () => {
+  it('refuses HEIC by default and takes image/heic and image/heif once an operator allows them', () => {
+    const body = (contentType: string) => JSON.stringify({ contentType, contentLength: 1000 });
+    const withHeic = { ...policy, allowedFormats: [...policy.allowedFormats, 'heic', 'heif'] as const };
+
+    expect(() => parseUploadRequest(body('image/heic'), policy)).toThrow(expect.objectContaining({ code: 'UNSUPPORTED_MEDIA_TYPE' }));
+    expect(parseUploadRequest(body('image/heic'), withHeic)).toMatchObject({ format: 'heic', contentType: 'image/heic' });
+    expect(parseUploadRequest(body('IMAGE/HEIF'), withHeic)).toMatchObject({ format: 'heif', contentType: 'image/heif' });
+  });
+
   it('accepts a type and a size, and picks the format from the type', () => {
     expect(parseUploadRequest(json({ contentType: 'image/png', contentLength: 123456 }), policy)).toEqual({
       format: 'png',

@@ -1,6 +1,6 @@
 import { DependencyError, ImageRejectedError } from '../domain/errors';
 import type { QuotaName, VisibleStatus } from '../contract';
-import { canMove, isPastDeadline, usageChange, visibleStatus, type UsageChange } from '../domain/image-lifecycle';
+import { canFinish, canMove, isPastDeadline, settledTombstone, usageChange, visibleStatus, type UsageChange } from '../domain/image-lifecycle';
 import type { Clock } from '../domain/ports/clock';
 import type { ImagePage, ImageRepository, PagePosition, QuotaLimits, ReserveOutcome } from '../domain/ports/image-repository';
 import type { FinishedImage, ImageRecord, ImageStatus, PendingImage } from '../domain/image-record';
@@ -50,6 +50,11 @@ export class InMemoryObjectStore implements ObjectReader, ObjectWriter, ObjectDe
 
   put(key: string, body: Uint8Array, contentType = 'application/octet-stream'): void {
     this.objects.set(key, { body: Buffer.from(body), contentType });
+  }
+
+  async exists(key: string): Promise<boolean> {
+    this.faults.check('HeadObject');
+    return this.objects.has(key);
   }
 
   async read(key: string, options: { maxBytes: number }): Promise<Buffer> {
@@ -146,10 +151,17 @@ export class InMemoryImageRepository implements ImageRepository {
     return this.records.get(imageId);
   }
 
-  async finish(image: FinishedImage, previous: ImageRecord): Promise<boolean> {
-    this.faults.check('UpdateItem');
+  async finish(image: FinishedImage, previous: ImageRecord | undefined): Promise<boolean> {
+    this.faults.check(previous ? 'UpdateItem' : 'PutItem');
+    if (!canFinish(previous, image) || (previous && previous.imageId !== image.imageId)) return false;
+    if (!previous) {
+      // Created only where there is still no record; it holds no quota, so the usage stays as it is.
+      if (this.records.has(image.imageId)) return false;
+      this.records.set(image.imageId, JSON.parse(JSON.stringify(image)) as ImageRecord);
+      return true;
+    }
     const { notifiedAt: _notifiedAt, expiresAt: _expiresAt, ...kept } = previous;
-    const outcomeFields = ['processedS3Key', 'renditions', 'width', 'height', 'format', 'bytes', 'rejectionReason', 'rejectionMessage', 'failureMessage'];
+    const outcomeFields = ['processedS3Key', 'renditions', 'width', 'height', 'format', 'bytes', 'rejectionReason', 'rejectionMessage', 'failureMessage', 'stages'];
     for (const name of outcomeFields) delete (kept as Record<string, unknown>)[name];
     return this.move(previous, image.status, JSON.parse(JSON.stringify({ ...kept, ...image })) as ImageRecord);
   }
@@ -167,9 +179,10 @@ export class InMemoryImageRepository implements ImageRepository {
     return this.move(previous, 'DELETED', { ...(stored ?? previous), status: 'DELETED', deletedAt, expiresAt });
   }
 
-  async remove(imageId: string): Promise<void> {
-    this.faults.check('DeleteItem');
-    if (this.records.get(imageId)?.status === 'DELETED') this.records.delete(imageId);
+  async settleDeleted(imageId: string, objectsRemovedAt: string): Promise<void> {
+    this.faults.check('PutItem');
+    const stored = this.records.get(imageId);
+    if (stored?.status === 'DELETED') this.records.set(imageId, settledTombstone(stored, objectsRemovedAt));
   }
 
   async listByUser(
@@ -194,7 +207,8 @@ export class InMemoryImageRepository implements ImageRepository {
 
   private move(previous: ImageRecord, to: ImageStatus, next: ImageRecord): boolean {
     const stored = this.records.get(previous.imageId);
-    if (!stored || stored.status !== previous.status || stored.userId !== previous.userId || !canMove(stored.status, to)) return false;
+    const sameReservation = stored && stored.userId === previous.userId && stored.originalS3Key === previous.originalS3Key;
+    if (!stored || !sameReservation || stored.status !== previous.status || !canMove(stored.status, to)) return false;
     const change = usageChange(stored.status, to);
     if (change.endsReservation && !this.usageOf(stored.userId).reservations.has(stored.imageId)) {
       throw new DependencyError('DynamoDB', 'TransactWriteItems', false, 'no reservation');

@@ -40,11 +40,14 @@ export interface ImageRepository {
   expireReservations(userId: string, nowSeconds: number): Promise<number>;
   get(imageId: string): Promise<ImageRecord | undefined>;
   /**
-   * Records a final outcome over `previous`, if the record is still in `previous.status` and the
-   * image lifecycle (src/domain/image-lifecycle.ts) allows the move, updating the owner's usage
-   * with it. Returns false, changing nothing, otherwise: also when the record no longer exists.
+   * Records a final outcome over `previous`, if the record is still in `previous.status`, was
+   * reserved for the same object (userId and originalS3Key) and the image lifecycle
+   * (src/domain/image-lifecycle.ts) allows the move, updating the owner's usage with it. With no
+   * `previous`, creates the record, if there is still none and the lifecycle lets a record start in
+   * that state (REJECTED, for an object nobody reserved; it holds no quota, so no usage changes).
+   * Returns false, changing nothing, otherwise: also when the record no longer exists.
    */
-  finish(image: FinishedImage, previous: ImageRecord): Promise<boolean>;
+  finish(image: FinishedImage, previous: ImageRecord | undefined): Promise<boolean>;
   /**
    * Notes that the notification of `status` went out, so a retry does not send it again. Changes
    * nothing if the record has meanwhile moved to another state (whose notification is still owed).
@@ -55,8 +58,12 @@ export interface ImageRepository {
    * its share of the owner's usage, if it is still in `previous.status`. False otherwise.
    */
   markDeleted(previous: ImageRecord, deletedAt: string, expiresAt: number): Promise<boolean>;
-  /** Removes a DELETED tombstone (its objects are gone); a record in any other state stays. */
-  remove(imageId: string): Promise<void>;
+  /**
+   * Once a deleted image's objects are gone: reduces its DELETED tombstone to what tells a late
+   * upload for it apart from one nobody reserved (image-record.ts: settledTombstone), kept until
+   * its TTL. A record in any other state stays as it is.
+   */
+  settleDeleted(imageId: string, objectsRemovedAt: string): Promise<void>;
   /** One page of the user's images, newest first, optionally only those that read as `status` at `nowSeconds`. */
   listByUser(
     userId: string,

@@ -5,6 +5,8 @@ export interface ObjectReader {
    * and `TOO_LARGE` as soon as more than `maxBytes` arrive (the rest is never downloaded).
    */
   read(key: string, options: { maxBytes: number }): Promise<Buffer>;
+  /** Whether the object is there, without reading any of it. */
+  exists(key: string): Promise<boolean>;
 }
 
 export interface ObjectWriter {

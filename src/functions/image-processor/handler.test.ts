@@ -14,6 +14,8 @@ import {
   steppingClock,
 } from '../../test-support/fakes';
 import * as images from '../../test-support/images';
+import { testProcessingPolicy } from '../../test-support/render-settings';
+import { DecodeMemoryGate } from '../../domain/memory-gate';
 import { makeDeadLetterHandler, makeHandler } from './handler';
 
 const USER = '3f1c2a4e-8b7d-4c21-9e0f-1a2b3c4d5e6f';
@@ -37,13 +39,8 @@ async function setup(concurrency = 2, options: { metrics?: ProcessingMetrics; cl
       images: repository,
       notifier,
       clock: options.clock ?? fixedClock(),
-      policy: {
-        originalsBucketName: 'originals',
-        maxUploadBytes: 1_000_000,
-        limits: { maxInputPixels: 50_000_000, maxFrames: 100 },
-        thumbnailMaxPx: 256,
-        renditions: [],
-      },
+      decodeMemory: new DecodeMemoryGate(256 * 1024 * 1024),
+      policy: testProcessingPolicy({ renditions: [] }),
     },
   };
   const png = await images.png(40, 30);

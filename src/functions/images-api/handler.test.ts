@@ -68,6 +68,23 @@ async function process(env: Env, n: number, userId = ALICE) {
   await env.images.finish(done, record);
 }
 
+/**
+ * All a deleted image leaves in the table: its settled tombstone (owner, key, dates), kept until its
+ * TTL so a late upload for it is removed (src/domain/image-lifecycle.ts). No file name, nothing else.
+ */
+function tombstoneOnly(env: Env, n: number, userId = ALICE) {
+  expect(env.images.records.get(id(n))).toEqual({
+    imageId: id(n),
+    userId,
+    originalS3Key: `user-uploads/${userId}/${id(n)}.png`,
+    status: 'DELETED',
+    deletedAt: expect.any(String),
+    expiresAt: expect.any(Number),
+    objectsRemovedAt: expect.any(String),
+  });
+  expect([...env.images.records.values()].filter((record) => record.status !== 'DELETED')).toEqual([]);
+}
+
 function event(method: 'GET' | 'DELETE', path: string, options: { userId?: string; query?: string; claims?: Record<string, string> } = {}) {
   const base = apiEvent({ claims: options.claims ?? claimsOf(options.userId ?? ALICE) });
   const imageId = /^\/images\/([^/]+)$/.exec(path)?.[1];
@@ -296,7 +313,7 @@ describe('images-api: DELETE /images/{imageId}', () => {
     expect(env.originals.objects.has(key)).toBe(false);
     expect([...env.originals.objects.keys()]).toEqual(['user-uploads/someone-else/keep.png']);
     expect(env.processed.objects.size).toBe(0);
-    expect(env.images.records.has(id(1))).toBe(false);
+    tombstoneOnly(env, 1);
     expect(env.images.usageOf(ALICE)).toMatchObject({ images: 0, bytes: 0, reservations: new Map() });
     expect((await env.handler(event('GET', `/images/${id(1)}`))).statusCode).toBe(404);
   });
@@ -306,7 +323,7 @@ describe('images-api: DELETE /images/{imageId}', () => {
     await reserve(env, 2);
 
     expect((await env.handler(event('DELETE', `/images/${id(2)}`))).statusCode).toBe(204);
-    expect(env.images.records.size).toBe(0);
+    tombstoneOnly(env, 2);
     expect(env.images.usageOf(ALICE)).toMatchObject({ images: 0, bytes: 0, reservations: new Map() });
   });
 
@@ -334,7 +351,7 @@ describe('images-api: DELETE /images/{imageId}', () => {
     expect(again.statusCode).toBe(204);
     expect(env.originals.objects.has(key)).toBe(false);
     expect(env.processed.objects.size).toBe(0);
-    expect(env.images.records.size).toBe(0);
+    tombstoneOnly(env, 4);
     expect(env.images.usageOf(ALICE)).toMatchObject({ images: 0, bytes: 0 });
   });
 
@@ -353,7 +370,33 @@ describe('images-api: DELETE /images/{imageId}', () => {
 
     expect((await env.handler(event('DELETE', `/images/${id(5)}`))).statusCode).toBe(204);
     expect(env.processed.objects.size).toBe(0);
-    expect(env.images.records.size).toBe(0);
+    tombstoneOnly(env, 5);
+    expect(env.images.usageOf(ALICE)).toMatchObject({ images: 0, bytes: 0, reservations: new Map() });
+  });
+
+  it('shows the REJECTED record of an object nobody reserved in the caller\'s folder, and deletes it and the object without touching the quota', async () => {
+    // Arrange: what the processor records for an object no upload URL was issued for.
+    const env = setup();
+    const key = `user-uploads/${ALICE}/${id(6)}.png`;
+    env.originals.put(key, Buffer.from('png'));
+    const seenAt = '2026-11-23T12:00:06.000Z';
+    await env.images.finish(
+      { status: 'REJECTED', imageId: id(6), userId: ALICE, originalS3Key: key, rejectionReason: 'NOT_RESERVED', rejectionMessage: 'No upload URL was issued for this object.', processedAt: seenAt, createdAt: seenAt },
+      undefined,
+    );
+
+    // Act
+    const shown = await env.handler(event('GET', `/images/${id(6)}`));
+    const listed = await env.handler(event('GET', '/images'));
+    const deleted = await env.handler(event('DELETE', `/images/${id(6)}`));
+
+    // Assert
+    expect(shown.statusCode).toBe(200);
+    expect(body(shown)).toMatchObject({ imageId: id(6), status: 'REJECTED', rejection: { reason: 'NOT_RESERVED' } });
+    expect(body(listed).items.map((item: { imageId: string }) => item.imageId)).toEqual([id(6)]);
+    expect(deleted.statusCode).toBe(204);
+    expect(env.originals.objects.has(key)).toBe(false);
+    tombstoneOnly(env, 6);
     expect(env.images.usageOf(ALICE)).toMatchObject({ images: 0, bytes: 0, reservations: new Map() });
   });
 
