@@ -10,6 +10,8 @@
  * about 0.1 s and its memory is freed with it.
  */
 
+import { MisconfigurationError } from './errors';
+
 interface HeifError {
   readonly code?: unknown;
   readonly message?: string;
@@ -51,9 +53,15 @@ export class HeifDecodeError extends Error {}
 let factory: (() => LibHeif) | undefined;
 
 function instantiate(): LibHeif {
-  // Loaded on first use only, from node_modules next to the bundle (it is external to it).
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  factory ??= require('libheif-js/libheif-wasm/libheif-bundle.js') as () => LibHeif;
+  try {
+    // Loaded on first use only, from node_modules next to the bundle (it is external to it).
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    factory ??= require('libheif-js/libheif-wasm/libheif-bundle.js') as () => LibHeif;
+  } catch (cause) {
+    // A deployment fault, not a property of the image: the message is retried and ends in the
+    // dead-letter queue (where it can be redriven once the decoder is installed), never REJECTED.
+    throw new MisconfigurationError(`HEIC is accepted but its decoder (libheif-js) cannot be loaded: ${cause instanceof Error ? cause.message : String(cause)}`);
+  }
   return factory();
 }
 

@@ -1,7 +1,7 @@
 import sharp from 'sharp';
 import * as images from '../test-support/images';
 import { renderSettings } from '../test-support/render-settings';
-import { ImageRejectedError, type RejectionReason } from './errors';
+import { ImageRejectedError, MisconfigurationError, type RejectionReason } from './errors';
 import type { ImageFormat } from './image-format';
 import { decodeFailure, type OutputSpec, renderImage } from './image-pipeline';
 import { DecodeMemoryGate } from './memory-gate';
@@ -285,6 +285,12 @@ describe('renderImage', () => {
       const failure = decodeFailure(new Error('source: bad seek to 7885\nsource: bad seek to 7855\nheif: Invalid input: Unspecified: Corrupt frame detected (2.0)'));
 
       expect(failure).toMatchObject({ reason: 'CORRUPT_IMAGE', message: 'The image could not be decoded: heif: Invalid input: Unspecified: Corrupt frame detected (2.0)' });
+    });
+
+    it('a deployment fault (the HEIC decoder missing) propagates as it is, never a rejection', () => {
+      const fault = new MisconfigurationError('HEIC is accepted but its decoder (libheif-js) cannot be loaded');
+
+      expect(decodeFailure(fault)).toBe(fault);
     });
 
     it('a fault in our own code propagates as it is', () => {

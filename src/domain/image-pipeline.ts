@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import { estimateDecodeBytes, type DecodeFacts } from './decode-memory';
-import { ImageRejectedError, ResourceExhaustedError } from './errors';
+import { ImageRejectedError, MisconfigurationError, ResourceExhaustedError } from './errors';
 import { decodeHeif, tiffWithProfile } from './heif-decoder';
 import { type ImageFormat, matchesDeclared, type OutputFormat, sniffFormat } from './image-format';
 import type { DecodeMemoryGate } from './memory-gate';
@@ -284,7 +284,7 @@ const NOISE = /bad seek to \d+/;
  * image rejected for good. Every line of libvips' message counts: its first line is often noise.
  */
 export function decodeFailure(cause: unknown): Error {
-  if (cause instanceof ImageRejectedError || cause instanceof ResourceExhaustedError) return cause;
+  if (cause instanceof ImageRejectedError || cause instanceof ResourceExhaustedError || cause instanceof MisconfigurationError) return cause;
   // A fault in our own code says nothing about the image either: it propagates and is retried.
   if (cause instanceof TypeError || cause instanceof ReferenceError) return cause;
   const message = cause instanceof Error ? cause.message : String(cause);
