@@ -10,6 +10,7 @@ import { RENDITION_CACHE_CONTROL } from '../src/contract';
 import { createdEventBody } from '../src/domain/storage-event';
 import { contractFetch } from '../src/test-support/openapi-contract';
 import { requestUpload } from './support/api';
+import { expectSettledTombstone } from './support/tombstone';
 import { decodeJwt, generateRsaKey, signJwt } from '../src/test-support/jwt';
 import {
   getImage,
@@ -259,7 +260,7 @@ describe('the read side, end to end, as users', () => {
     otherToken = await newUser('other-user');
   });
 
-  it('polls an upload to DONE, fetches each rendition, lists it; another user gets 404; DELETE removes everything and a redelivered event re-creates nothing', async () => {
+  it('polls an upload to DONE, fetches each rendition, lists it; another user gets 404; DELETE removes its objects, leaving a settled tombstone, and a redelivered event re-creates nothing', async () => {
     // Arrange: an upload, polled through the API until processed.
     const grant = await upload(accessToken, await images.orientation6Jpeg(), 'image/jpeg');
     const image = await pollUntil(
@@ -305,7 +306,9 @@ describe('the read side, end to end, as users', () => {
     expect(await exists(stack.originalsBucket, grant.file_path)).toBe(false);
     const { Contents = [] } = await clients.s3.send(new ListObjectsV2Command({ Bucket: stack.processedBucket, Prefix: `processed/${grant.image_id}` }));
     expect(Contents).toEqual([]);
-    expect(await getImage(clients.dynamoDb, stack.imagesTable, grant.image_id)).toBeUndefined();
+    const reservation = { imageId: grant.image_id, userId: decodeJwt(accessToken).sub as string, originalS3Key: grant.file_path };
+    const tombstone = await getImage(clients.dynamoDb, stack.imagesTable, grant.image_id);
+    expectSettledTombstone(tombstone, reservation);
     expect((await contractFetch(api(`/images/${grant.image_id}`), { headers: bearer(accessToken) })).status).toBe(404);
     expect((await contractFetch(api(`/images/${grant.image_id}`), { method: 'DELETE', headers: bearer(accessToken) })).status).toBe(404);
 
@@ -314,7 +317,7 @@ describe('the read side, end to end, as users', () => {
       new SendMessageCommand({ QueueUrl: stack.uploadQueue.url, MessageBody: createdEventBody({ bucketName: stack.originalsBucket, key: grant.file_path, region: stack.region, at: new Date() }) }),
     );
     await queueDrained();
-    expect(await getImage(clients.dynamoDb, stack.imagesTable, grant.image_id)).toBeUndefined();
+    expect(await getImage(clients.dynamoDb, stack.imagesTable, grant.image_id)).toEqual(tombstone);
     const after = await clients.s3.send(new ListObjectsV2Command({ Bucket: stack.processedBucket, Prefix: `processed/${grant.image_id}` }));
     expect(after.Contents ?? []).toEqual([]);
   });
@@ -335,7 +338,11 @@ describe('the read side, end to end, as users', () => {
       timeoutMs: 30_000,
       failure: () => `the original uploaded after its image was deleted is still in s3://${stack.originalsBucket}/${grant.file_path}`,
     });
-    expect(await getImage(clients.dynamoDb, stack.imagesTable, grant.image_id)).toBeUndefined();
+    expectSettledTombstone(await getImage(clients.dynamoDb, stack.imagesTable, grant.image_id), {
+      imageId: grant.image_id,
+      userId: decodeJwt(otherToken).sub as string,
+      originalS3Key: grant.file_path,
+    });
     expect((await contractFetch(api(`/images/${grant.image_id}`), { headers: bearer(otherToken) })).status).toBe(404);
   });
 

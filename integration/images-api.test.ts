@@ -9,6 +9,7 @@ import type { DoneImage, ImageRecord } from '../src/domain/image-record';
 import { apiEvent } from '../src/test-support/events';
 import { expectToMatchContract } from '../src/test-support/openapi-contract';
 import { getImage } from '../workbench/stack-client';
+import { expectSettledTombstone } from './support/tombstone';
 import { provisionBuckets, provisionQueues, provisionTable, provisionUsageTable } from '../workbench/provisioning';
 import { type Backends, startBackends } from './support/backends';
 import { type RunningFunction, startFunction } from './support/function-container';
@@ -233,7 +234,7 @@ describe('images-api, in its container against LocalStack and DynamoDB Local', (
     expect(pending.body.items.map((item: { imageId: string }) => item.imageId)).toEqual([fresh.imageId]);
   });
 
-  it('deletes the original, every rendition and the record, gives the quota back, then answers 404', async () => {
+  it('deletes the original and every rendition, leaves a settled tombstone, gives the quota back, then answers 404', async () => {
     const user = '33333333-4444-4555-8666-777777777777';
     const { imageId, originalS3Key, renditionKeys } = await seed(user, { status: 'DONE' });
     const pendingOne = await seed(user);
@@ -246,8 +247,8 @@ describe('images-api, in its container against LocalStack and DynamoDB Local', (
     expect([first.status, second.status, pendingDeleted.status]).toEqual([204, 404, 204]);
     expect(await exists(ORIGINALS, originalS3Key)).toBe(false);
     for (const key of renditionKeys) expect(await exists(PROCESSED, key)).toBe(false);
-    expect(await getImage(backends.clients.dynamoDb, TABLE, imageId)).toBeUndefined();
-    expect(await getImage(backends.clients.dynamoDb, TABLE, pendingOne.imageId)).toBeUndefined();
+    expectSettledTombstone(await getImage(backends.clients.dynamoDb, TABLE, imageId), { imageId, userId: user, originalS3Key });
+    expectSettledTombstone(await getImage(backends.clients.dynamoDb, TABLE, pendingOne.imageId), { imageId: pendingOne.imageId, userId: user, originalS3Key: pendingOne.originalS3Key });
     expect(await usageOf(user)).toMatchObject({ imageCount: 0, byteCount: 0, pendingCount: 0 });
     expect(Object.keys((await usageOf(user))!).filter((name) => name.startsWith('pending#'))).toEqual([]);
   });
