@@ -136,28 +136,7 @@ export function notificationFor(record: ImageRecord): ImageNotification | undefi
  * was ever issued for it, so there is no record, only the object and the time it was seen.
  */
 export function unknownObjectNotification(object: { readonly bucketName: string; readonly key: string }, seenAt: string): ImageNotification {
-  const reason = 'INVALID_KEY';
-  const location = `s3://${object.bucketName}/${object.key}`;
-  const message = `${location} is not a key the upload function issues.`;
-  return {
-    subject: subject(`Upload rejected (${reason}): ${object.key}`),
-    status: 'REJECTED',
-    originalS3Key: object.key,
-    reason,
-    message,
-    emailText: mail(
-      `An object was rejected because ${REJECTIONS[reason].because}.`,
-      [
-        ['Details', printable(message)],
-        ['What to do', REJECTIONS[reason].advice],
-      ],
-      [
-        ['Object', printable(location)],
-        ['Outcome', `rejected (${reason})`],
-        ['When', when(seenAt)],
-      ],
-    ),
-  };
+  return strayObjectNotification(object, 'INVALID_KEY', 'is not a key the upload function issues.', seenAt);
 }
 
 /**
@@ -166,12 +145,20 @@ export function unknownObjectNotification(object: { readonly bucketName: string;
  * key's user, the object and the time it was seen.
  */
 export function foreignObjectNotification(object: { readonly bucketName: string; readonly key: string }, userId: string, seenAt: string): ImageNotification {
-  const reason = 'NOT_RESERVED';
+  return { ...strayObjectNotification(object, 'NOT_RESERVED', "was not reserved by its image id's upload.", seenAt), userId };
+}
+
+/** A rejected object that no record stands for: only the object, why, and when it was seen. */
+function strayObjectNotification(
+  object: { readonly bucketName: string; readonly key: string },
+  reason: 'INVALID_KEY' | 'NOT_RESERVED',
+  problem: string,
+  seenAt: string,
+): ImageNotification {
   const location = `s3://${object.bucketName}/${object.key}`;
-  const message = `${location} was not reserved by its image id's upload.`;
+  const message = `${location} ${problem}`;
   return {
     subject: subject(`Upload rejected (${reason}): ${object.key}`),
-    userId,
     status: 'REJECTED',
     originalS3Key: object.key,
     reason,
