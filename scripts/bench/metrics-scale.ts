@@ -39,6 +39,8 @@ export interface LayoutResult {
   /** Seconds of the default partitioning's median run, and the share of the machine's CPU (all cores) that was busy during it. */
   readonly defaultPartitionsSeconds: number;
   readonly defaultPartitionsMachineBusyPercent: number;
+  /** Of that, the share the kernel spent in interrupts (irq + softirq: on loopback, the TCP traffic between the three processes). */
+  readonly defaultPartitionsMachineInterruptPercent: number;
   /** CPU per request of the S3 server and of Toxiproxy in the default partitioning's runs (median), when it could be read. */
   readonly defaultPartitionsServerCpuPerRequestMs: number | null;
   readonly defaultPartitionsProxyCpuPerRequestMs: number | null;
@@ -276,10 +278,11 @@ const medianOrNull = (values: readonly (number | undefined)[]) =>
   values.every((value): value is number => value !== undefined) && values.length > 0 ? round(median(values), 1) : null;
 
 /** Share of the machine's CPU time (all cores) that was busy, from /proc/stat. */
-function machineCpu(): { busy: number; total: number } {
+function machineCpu(): { busy: number; interrupts: number; total: number } {
+  // The first line: user nice system idle iowait irq softirq steal ... (https://man7.org/linux/man-pages/man5/proc_stat.5.html)
   const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
   const total = fields.reduce((sum, value) => sum + value, 0);
-  return { busy: total - fields[3]! - (fields[4] ?? 0), total };
+  return { busy: total - fields[3]! - (fields[4] ?? 0), interrupts: (fields[5] ?? 0) + (fields[6] ?? 0), total };
 }
 
 /**
@@ -346,6 +349,7 @@ async function measureServer(
         serverCpuPerRequestMs: serverBefore === undefined || serverAfter === undefined ? undefined : (serverAfter - serverBefore) / requests,
         proxyCpuPerRequestMs: proxyBefore === undefined || proxyAfter === undefined ? undefined : (proxyAfter - proxyBefore) / requests,
         machineBusyPercent: (100 * (machineAfter.busy - machineBefore.busy)) / (machineAfter.total - machineBefore.total),
+        machineInterruptPercent: (100 * (machineAfter.interrupts - machineBefore.interrupts)) / (machineAfter.total - machineBefore.total),
       };
     };
 
@@ -377,6 +381,7 @@ async function measureServer(
         defaultPartitionsCpuPerRequestMs: round(median(partitioned.map((r) => r.cpuPerRequestMs)), 1),
         defaultPartitionsSeconds: round(middleRun.seconds, 2),
         defaultPartitionsMachineBusyPercent: round(middleRun.machineBusyPercent, 0),
+        defaultPartitionsMachineInterruptPercent: round(middleRun.machineInterruptPercent, 0),
         defaultPartitionsServerCpuPerRequestMs: medianOrNull(partitioned.map((r) => r.serverCpuPerRequestMs)),
         defaultPartitionsProxyCpuPerRequestMs: medianOrNull(partitioned.map((r) => r.proxyCpuPerRequestMs)),
       };
