@@ -151,7 +151,8 @@ export class S3ObjectStore implements ObjectReader, ObjectWriter, ObjectDeleter,
  * Why: once the listings run in parallel, the function's CPU per page is what bounds a run over
  * 100 million objects (docs/BENCHMARKS.md, "Metrics at scale"). The SDK's deserializer turns every
  * key of a page into a full object (dates, ETags, storage classes): a whole 1,000-key request costs
- * about 15 ms of CPU that way, about 3.5 ms with this reader, of which its parse is about 1.6 ms.
+ * three to four times the CPU that way (docs/BENCHMARKS.md has the figures of the last run, about
+ * 20 ms against 5 ms on a shared 2-core machine), of which this reader's parse is about 1.6 ms.
  * Why not an XML library: measured on the same 1,000-key page, the strict, well-kept SAX parser
  * saxes (jsdom's) takes about 2.5 times the CPU of parseListObjectsV2Page, the SDK's own parseXML
  * (@aws-sdk/xml-builder) 4 to 6 times before any shaping, fast-xml-parser 10 to 18 times; txml is
