@@ -23,12 +23,13 @@ describe('npm run bench, quick mode', () => {
       ...results.avif.levels.map((level) => level.bytesVsDefault),
       ...results.throughput.results.map((row) => row.speedupOverOne),
       results.presign.ratio,
-      ...results.metrics.layouts.map((layout) => layout.speedup),
+      ...results.metrics.servers.flatMap((server) => server.layouts.map((layout) => layout.speedup)),
       ...results.endToEnd.bursts.map((burst) => burst.ratio),
       results.endToEnd.single.medianPutToDoneMs,
       ...results.cold.results.map((row) => row.ratioToEmptyHandler),
     ];
     expect(ratios.every((ratio) => Number.isFinite(ratio) && ratio > 0)).toBe(true);
+    expect(results.metrics.servers.map((server) => server.server)).toEqual(['gofakes3', 'localstack']);
     expect(results.overhead).toHaveLength(4);
     expect(results.cold.results).toHaveLength(3);
   }, 20 * 60_000);
