@@ -43,8 +43,12 @@ export const FUNCTION_SIZING = {
   processor: { memorySizeMb: 2048, timeout: Duration.seconds(60), batchSize: 5, maxBatchingWindow: Duration.seconds(0) },
   // Reads and updates one item per message; loads the same bundle (and sharp) at cold start.
   deadLetter: { memorySizeMb: 512, timeout: Duration.seconds(30), batchSize: 10, maxConcurrency: 2 },
-  // Paginated listings, 16 in flight: network-bound. Its timeout follows the schedule (below).
-  metrics: { memorySizeMb: 512, maxTimeout: Duration.minutes(15) },
+  // Paginated listings, 16 in flight: latency is taken out by the partitioning, and what is left is
+  // the CPU of reading each 1,000-key page (about 5.6 ms, docs/BENCHMARKS.md "Metrics at scale").
+  // 1,769 MB is one full vCPU (https://docs.aws.amazon.com/lambda/latest/dg/configuration-memory.html):
+  // 100 million objects in about 9 minutes; at 512 MB they would need about 32, over Lambda's 15.
+  // Its timeout follows the schedule (below).
+  metrics: { memorySizeMb: 1769, maxTimeout: Duration.minutes(15) },
 } as const;
 
 /**

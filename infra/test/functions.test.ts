@@ -90,7 +90,7 @@ describe('function configuration', () => {
     expect(fn(stack.functions.processor.function)).toMatchObject({ MemorySize: 2048, Timeout: 60, Architectures: ['x86_64'] });
     expect(fn(stack.functions.upload.function)).toMatchObject({ MemorySize: 512, Timeout: 10, Architectures: ['x86_64'] });
     expect(fn(stack.functions.deadLetter.function)).toMatchObject({ MemorySize: 512, Timeout: 30 });
-    expect(fn(stack.functions.metrics.function)).toMatchObject({ MemorySize: 512 });
+    expect(fn(stack.functions.metrics.function)).toMatchObject({ MemorySize: 1769 });
   });
 
   it('passes each function the names of what it uses', () => {

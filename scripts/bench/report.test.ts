@@ -58,8 +58,8 @@ describe('metricsSection', () => {
     // 100,000 pages × (50 + 3.5) ms = 89 minutes; ÷ 16 × 50 ms = 5 minutes; 100,000 × 3.5 ms = 6 minutes at 1 vCPU.
     expect(text).toContain('| one key range | 100,000 pages × (50 ms latency + 3.5 ms CPU) | 89 |');
     expect(text).toContain('| default: 16 listings in flight, latency alone | 100,000 pages ÷ 16 × 50 ms | 5 |');
-    expect(text).toContain('| default, CPU at 1,769 MB (1 vCPU) | 100,000 pages × 3.5 ms | 6 |');
-    expect(text).toContain('| default, CPU at the deployed 512 MB (0.29 vCPU) | 100,000 pages × 3.5 ms ÷ 0.29 | 20 |');
+    expect(text).toContain('| default, CPU at the deployed 1,769 MB (1.00 vCPU) | 100,000 pages × 3.5 ms ÷ 1.00 | 6 |');
+    expect(text).toContain('| default, CPU at 512 MB (0.29 vCPU) | 100,000 pages × 3.5 ms ÷ 0.29 | 20 |');
   });
 });
 

@@ -26,8 +26,10 @@ const chosen = (avif: AvifEffortResult) => avif.levels.find((level) => level.eff
 
 /** Lambda gives a function CPU in proportion to its memory: one full vCPU at 1,769 MB. https://docs.aws.amazon.com/lambda/latest/dg/configuration-memory.html */
 const FULL_VCPU_MB = 1769;
-/** s3-metrics' memory in infra/lib/pipeline-functions.ts (FUNCTION_SIZING.metrics), which the projection is for. */
-const DEPLOYED_METRICS_MEMORY_MB = 512;
+/** s3-metrics' memory in infra/lib/pipeline-functions.ts (FUNCTION_SIZING.metrics), which the projection is for: one full vCPU. */
+const DEPLOYED_METRICS_MEMORY_MB = 1769;
+/** A smaller size, to show what a partial vCPU would cost. */
+const SMALLER_MEMORY_MB = 512;
 
 /**
  * 100 million objects from the measured figures: pages of 1,000 keys; a listing waits S3's page
@@ -59,13 +61,13 @@ function hundredMillion(metrics: MetricsScaleResult): string[] {
       [
         ['one key range', `${pages.toLocaleString('en')} pages × (${metrics.latencyMs} ms latency + ${cpuMs} ms CPU)`, toMinutes(oneRange)],
         [`default: ${metrics.maxParallelListings} listings in flight, latency alone`, `${pages.toLocaleString('en')} pages ÷ ${metrics.maxParallelListings} × ${metrics.latencyMs} ms`, toMinutes(latencyBound)],
-        [`default, CPU at ${FULL_VCPU_MB.toLocaleString('en')} MB (1 vCPU)`, `${pages.toLocaleString('en')} pages × ${cpuMs} ms`, toMinutes(partitioned(FULL_VCPU_MB))],
-        [`default, CPU at the deployed ${DEPLOYED_METRICS_MEMORY_MB} MB (${share(DEPLOYED_METRICS_MEMORY_MB).toFixed(2)} vCPU)`, `${pages.toLocaleString('en')} pages × ${cpuMs} ms ÷ ${share(DEPLOYED_METRICS_MEMORY_MB).toFixed(2)}`, toMinutes(partitioned(DEPLOYED_METRICS_MEMORY_MB))],
+        [`default, CPU at the deployed ${DEPLOYED_METRICS_MEMORY_MB.toLocaleString('en')} MB (${share(DEPLOYED_METRICS_MEMORY_MB).toFixed(2)} vCPU)`, `${pages.toLocaleString('en')} pages × ${cpuMs} ms ÷ ${share(DEPLOYED_METRICS_MEMORY_MB).toFixed(2)}`, toMinutes(partitioned(DEPLOYED_METRICS_MEMORY_MB))],
+        [`default, CPU at ${SMALLER_MEMORY_MB} MB (${share(SMALLER_MEMORY_MB).toFixed(2)} vCPU)`, `${pages.toLocaleString('en')} pages × ${cpuMs} ms ÷ ${share(SMALLER_MEMORY_MB).toFixed(2)}`, toMinutes(partitioned(SMALLER_MEMORY_MB))],
         ['default, CPU with the SDK deserializer at 1 vCPU', `${pages.toLocaleString('en')} pages × ${sdk} ms`, toMinutes(Math.max(latencyBound, (pages * sdk) / 1000))],
       ],
     ),
     '',
-    `Partitioning takes the latency out (${toMinutes(oneRange)} → ${toMinutes(latencyBound)} minutes of waiting); what is left is the function's own CPU per page, spent in one thread whatever the number of listings in flight. At ${cpuMs} ms a page one 15-minute run lists about ${millionsIn15Minutes(FULL_VCPU_MB)} million objects at ${FULL_VCPU_MB.toLocaleString('en')} MB and ${millionsIn15Minutes(DEPLOYED_METRICS_MEMORY_MB)} million at ${DEPLOYED_METRICS_MEMORY_MB} MB; 100 million objects within 12 minutes need about ${memoryFor12Minutes.toLocaleString('en')} MB (${minutes((pages * cpuSeconds) / share(FULL_VCPU_MB))} s of CPU at 1 vCPU). With the SDK's deserializer (${sdk} ms a page) they would take ${toMinutes((pages * sdk) / 1000)} minutes at 1 vCPU: more than one invocation. These are projections from a shared 2-core x86 machine, not measurements on Lambda; past a few hundred million objects S3 Inventory (a daily list delivered to a bucket) or S3 Storage Lens are the right source.`,
+    `Partitioning takes the latency out (${toMinutes(oneRange)} → ${toMinutes(latencyBound)} minutes of waiting); what is left is the function's own CPU per page, spent in one thread whatever the number of listings in flight. At ${cpuMs} ms a page one 15-minute run lists about ${millionsIn15Minutes(DEPLOYED_METRICS_MEMORY_MB)} million objects at the deployed ${DEPLOYED_METRICS_MEMORY_MB.toLocaleString('en')} MB and ${millionsIn15Minutes(SMALLER_MEMORY_MB)} million at ${SMALLER_MEMORY_MB} MB; 100 million objects within 12 minutes need at least about ${memoryFor12Minutes.toLocaleString('en')} MB (${minutes((pages * cpuSeconds) / share(FULL_VCPU_MB))} s of CPU at 1 vCPU). With the SDK's deserializer (${sdk} ms a page) they would take ${toMinutes((pages * sdk) / 1000)} minutes at 1 vCPU: more than one invocation. These are projections from a shared 2-core x86 machine, not measurements on Lambda; past a few hundred million objects S3 Inventory (a daily list delivered to a bucket) or S3 Storage Lens are the right source.`,
   ];
 }
 
