@@ -4,13 +4,13 @@ import { processUpload } from '../../src/domain/process-upload';
 import { DecodeMemoryGate } from '../../src/domain/memory-gate';
 import { captureLogs, fixedClock, InMemoryImageRepository, InMemoryObjectStore, RecordingNotifier } from '../../src/test-support/fakes';
 import { TEST_BUDGET_BYTES, testProcessingPolicy } from '../../src/test-support/render-settings';
-import { median } from './measure';
+import { cpuTimeMs, median } from './measure';
 
 /**
  * One path of the one-decode benchmark, in a process of its own so its peak RSS is its own.
  * Usage: decode-worker.ts <path> <file> <extension> <runs>; prints one JSON line:
- * { times (wall ms of each run, after a warm-up), wallMs (their median), peakRssMb (the process'
- * high-water mark) }.
+ * { times (wall ms of each run, after a warm-up), cpuTimes (CPU ms of each run, every thread of the
+ * process), wallMs (the median wall time), peakRssMb (the process' high-water mark) }.
  *   use-case        processUpload with in-memory storage, table and topic
  *   cascade-parallel bare sharp: one decode to the largest output, then both outputs at once
  *   cascade-serial   bare sharp: one decode, then the outputs one after the other
@@ -90,13 +90,14 @@ async function main(): Promise<void> {
   const run = make(readFileSync(file!), extension!);
   await run(); // warm-up: module loading, libvips' first-use initialisation
   const times: number[] = [];
+  const cpuTimes: number[] = [];
   for (let i = 0; i < Number(runs); i += 1) {
     const started = performance.now();
-    await run();
+    cpuTimes.push(await cpuTimeMs(run));
     times.push(performance.now() - started);
   }
   const peakRssMb = Number(/VmHWM:\s+(\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))![1]) / 1024;
-  process.stdout.write(`${JSON.stringify({ times, wallMs: median(times), peakRssMb })}\n`);
+  process.stdout.write(`${JSON.stringify({ times, cpuTimes, wallMs: median(times), peakRssMb })}\n`);
 }
 
 main().then(

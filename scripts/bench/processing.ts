@@ -69,21 +69,27 @@ export interface OneDecodeResult {
   readonly input: string;
   readonly bytes: number;
   readonly runs: number;
-  /** Median wall ms and peak RSS MB of each path, each measured in a fresh process. */
-  readonly paths: Readonly<Record<'use-case' | 'cascade-parallel' | 'cascade-serial' | 'per-output', { wallMs: number; peakRssMb: number }>>;
+  /** Median wall ms, CPU ms (every thread) and peak RSS MB of each path, each measured in a fresh process. */
+  readonly paths: Readonly<Record<'use-case' | 'cascade-parallel' | 'cascade-serial' | 'per-output', { wallMs: number; cpuMs: number; peakRssMb: number }>>;
   /** The faster of the two bare one-decode paths on this input. */
   readonly best: 'cascade-parallel' | 'cascade-serial';
   readonly wallRatio: number;
+  /**
+   * The work done, use case over the best bare path: CPU time moves far less than wall time with
+   * other work on a shared machine, so it tells extra work in the use case apart from time spent
+   * waiting for a core.
+   */
+  readonly cpuRatio: number;
   readonly rssRatio: number;
 }
 
-function measurePath(path: string, file: string, extension: string, runs: number): { times: number[]; peakRssMb: number } {
+function measurePath(path: string, file: string, extension: string, runs: number): { times: number[]; cpuTimes: number[]; peakRssMb: number } {
   const worker = spawnSync(process.execPath, ['-r', 'ts-node/register/transpile-only', join(__dirname, 'decode-worker.ts'), path, file, extension, String(runs)], {
     encoding: 'utf8',
     env: { ...process.env, TS_NODE_TRANSPILE_ONLY: 'true', MALLOC_ARENA_MAX: '2' },
   });
   if (worker.status !== 0) throw new Error(`decode worker ${path} failed: ${worker.stderr}`);
-  return JSON.parse(worker.stdout.trim().split('\n').pop()!) as { times: number[]; peakRssMb: number };
+  return JSON.parse(worker.stdout.trim().split('\n').pop()!) as { times: number[]; cpuTimes: number[]; peakRssMb: number };
 }
 
 /**
@@ -117,32 +123,37 @@ export async function oneDecodeComparison(quick: boolean): Promise<OneDecodeResu
       // within each round, then the median over rounds, so a burst of load in one round moves one
       // ratio rather than the result.
       const paths = ['use-case', 'cascade-parallel', 'cascade-serial', 'per-output'] as const;
-      const perRound: Record<string, { wallMs: number; peakRssMb: number }>[] = [];
+      const perRound: Record<string, { wallMs: number; cpuMs: number; peakRssMb: number }>[] = [];
       const times = new Map<string, number[]>(paths.map((path) => [path, []]));
+      const cpuTimes = new Map<string, number[]>(paths.map((path) => [path, []]));
       const peaks = new Map<string, number[]>(paths.map((path) => [path, []]));
       for (let round = 0; round < rounds; round += 1) {
-        const measuredRound: Record<string, { wallMs: number; peakRssMb: number }> = {};
+        const measuredRound: Record<string, { wallMs: number; cpuMs: number; peakRssMb: number }> = {};
         for (let i = 0; i < paths.length; i += 1) {
           const path = paths[(i + round) % paths.length]!;
           const result = measurePath(path, file, spec.extension, runsPerRound);
           times.get(path)!.push(...result.times);
+          cpuTimes.get(path)!.push(...result.cpuTimes);
           peaks.get(path)!.push(result.peakRssMb);
-          measuredRound[path] = { wallMs: median(result.times), peakRssMb: result.peakRssMb };
+          measuredRound[path] = { wallMs: median(result.times), cpuMs: median(result.cpuTimes), peakRssMb: result.peakRssMb };
         }
         perRound.push(measuredRound);
       }
       const measured = Object.fromEntries(
-        paths.map((path) => [path, { wallMs: median(times.get(path)!), peakRssMb: median(peaks.get(path)!) }]),
+        paths.map((path) => [path, { wallMs: median(times.get(path)!), cpuMs: median(cpuTimes.get(path)!), peakRssMb: median(peaks.get(path)!) }]),
       ) as OneDecodeResult['paths'];
       const best = measured['cascade-parallel'].wallMs <= measured['cascade-serial'].wallMs ? 'cascade-parallel' : 'cascade-serial';
-      const pairedRatio = (metric: 'wallMs' | 'peakRssMb') => median(perRound.map((round) => round['use-case']![metric] / round[best]![metric]));
+      const pairedRatio = (metric: 'wallMs' | 'cpuMs' | 'peakRssMb') => median(perRound.map((round) => round['use-case']![metric] / round[best]![metric]));
       results.push({
         input: quick ? `${spec.input}, scaled to ${width}×${height}` : spec.input,
         bytes: bytes.length,
         runs,
-        paths: Object.fromEntries(Object.entries(measured).map(([path, m]) => [path, { wallMs: round(m.wallMs, 1), peakRssMb: round(m.peakRssMb, 0) }])) as OneDecodeResult['paths'],
+        paths: Object.fromEntries(
+          Object.entries(measured).map(([path, m]) => [path, { wallMs: round(m.wallMs, 1), cpuMs: round(m.cpuMs, 1), peakRssMb: round(m.peakRssMb, 0) }]),
+        ) as OneDecodeResult['paths'],
         best,
         wallRatio: round(pairedRatio('wallMs')),
+        cpuRatio: round(pairedRatio('cpuMs')),
         rssRatio: round(pairedRatio('peakRssMb')),
       });
     }
