@@ -68,6 +68,9 @@ function useCase() {
 export interface OneDecodeResult {
   readonly input: string;
   readonly bytes: number;
+  /** Fresh processes per path, and timed runs in each (after one warm-up). */
+  readonly rounds: number;
+  readonly runsPerRound: number;
   readonly runs: number;
   /** Median wall ms, CPU ms (every thread) and peak RSS MB of each path, each measured in a fresh process. */
   readonly paths: Readonly<Record<'use-case' | 'cascade-parallel' | 'cascade-serial' | 'per-output', { wallMs: number; cpuMs: number; peakRssMb: number }>>;
@@ -106,8 +109,13 @@ export async function oneDecodeComparison(quick: boolean): Promise<OneDecodeResu
     { input: '4K PNG (3840×2160)', width: 3840, height: 2160, format: 'png' as const, extension: 'png' },
     { input: '1080p WebP (1920×1080)', width: 1920, height: 1080, format: 'webp' as const, extension: 'webp' },
   ];
-  const rounds = quick ? 1 : 5;
-  const runsPerRound = quick ? 2 : 4;
+  // Most of the spread is between processes, not between runs in one process: on this machine one
+  // round's ratio of two equal paths ranges over about ±15 %, so the median of 5 rounds moved by
+  // 0.1-0.5 from one run of the section to the next (the 4K PNG read 0.89, 1.51, 1.2, 1.01, 1.09,
+  // 1.17), while 12 to 20 alternating rounds of the use case against the parallel cascade on it
+  // gave 0.98 to 1.02. More, shorter rounds, for about twice the time.
+  const rounds = quick ? 1 : 15;
+  const runsPerRound = quick ? 2 : 3;
   const runs = rounds * runsPerRound;
   const dir = mkdtempSync(join(tmpdir(), 'imgproc-onedecode-'));
   const results: OneDecodeResult[] = [];
@@ -147,6 +155,8 @@ export async function oneDecodeComparison(quick: boolean): Promise<OneDecodeResu
       results.push({
         input: quick ? `${spec.input}, scaled to ${width}×${height}` : spec.input,
         bytes: bytes.length,
+        rounds,
+        runsPerRound,
         runs,
         paths: Object.fromEntries(
           Object.entries(measured).map(([path, m]) => [path, { wallMs: round(m.wallMs, 1), cpuMs: round(m.cpuMs, 1), peakRssMb: round(m.peakRssMb, 0) }]),
