@@ -78,9 +78,9 @@ export interface OneDecodeResult {
   readonly best: 'cascade-parallel' | 'cascade-serial';
   readonly wallRatio: number;
   /**
-   * The work done, use case over the best bare path: CPU time moves far less than wall time with
-   * other work on a shared machine, so it tells extra work in the use case apart from time spent
-   * waiting for a core.
+   * The work done, use case over the best bare path: unlike wall time it does not count time spent
+   * waiting for a core while other work runs on a shared machine, so it tells extra work in the use
+   * case apart from waiting.
    */
   readonly cpuRatio: number;
   readonly rssRatio: number;
