@@ -110,7 +110,7 @@ export async function oneDecodeComparison(quick: boolean): Promise<OneDecodeResu
     { input: '1080p WebP (1920×1080)', width: 1920, height: 1080, format: 'webp' as const, extension: 'webp' },
   ];
   // Most of the spread is between processes, not between runs in one process: on this machine one
-  // round's ratio of two equal paths ranges over about ±15 %, so the median of 5 rounds moved by
+  // round's ratio of two equal paths ranges over ±15-25 %, so the median of 5 rounds moved by
   // 0.1-0.5 from one run of the section to the next (the 4K PNG read 0.89, 1.51, 1.2, 1.01, 1.09,
   // 1.17), while 12 to 20 alternating rounds of the use case against the parallel cascade on it
   // gave 0.98 to 1.02. More, shorter rounds, for about twice the time.
