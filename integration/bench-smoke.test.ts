@@ -19,7 +19,7 @@ describe('npm run bench, quick mode', () => {
       expect(report).toContain(section);
     }
     const ratios = [
-      ...results.overhead.flatMap((row) => [row.wallRatio, row.rssRatio]),
+      ...results.overhead.flatMap((row) => [row.wallRatio, row.cpuRatio, row.rssRatio]),
       ...results.avif.levels.map((level) => level.bytesVsDefault),
       ...results.throughput.results.map((row) => row.speedupOverOne),
       results.presign.ratio,
