@@ -1,9 +1,7 @@
 import { readFileSync } from 'node:fs';
 import sharp from 'sharp';
 import { processUpload } from '../../src/domain/process-upload';
-import { DecodeMemoryGate } from '../../src/domain/memory-gate';
-import { captureLogs, fixedClock, InMemoryImageRepository, InMemoryObjectStore, RecordingNotifier } from '../../src/test-support/fakes';
-import { TEST_BUDGET_BYTES, testProcessingPolicy } from '../../src/test-support/render-settings';
+import { inMemoryProcessUploadDeps } from '../../src/test-support/render-settings';
 import { cpuTimeMs, median } from './measure';
 
 /**
@@ -53,18 +51,8 @@ const paths: Record<string, (bytes: Buffer, extension: string) => () => Promise<
     ]);
   },
   'use-case': (bytes, extension) => {
-    const originals = new InMemoryObjectStore();
-    const images = new InMemoryImageRepository();
-    const deps = {
-      originals,
-      processed: new InMemoryObjectStore(),
-      images,
-      notifier: new RecordingNotifier(),
-      clock: fixedClock(),
-      logger: captureLogs('error').logger,
-      decodeMemory: new DecodeMemoryGate(TEST_BUDGET_BYTES),
-      policy: testProcessingPolicy({ maxUploadBytes: 100 * 1024 * 1024 }),
-    };
+    const deps = inMemoryProcessUploadDeps({ maxUploadBytes: 100 * 1024 * 1024 });
+    const { originals, images } = deps;
     let n = 0;
     return async () => {
       const imageId = `9b2e7c1a-4d3f-4a8b-b6c5-${String(++n).padStart(12, '0')}`;

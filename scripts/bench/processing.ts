@@ -4,10 +4,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import sharp from 'sharp';
 import { mapWithConcurrency } from '../../src/domain/concurrency';
-import { DecodeMemoryGate } from '../../src/domain/memory-gate';
-import { processUpload, type ProcessUploadDeps } from '../../src/domain/process-upload';
-import { TEST_BUDGET_BYTES, TEST_ENCODING, testProcessingPolicy } from '../../src/test-support/render-settings';
-import { captureLogs, fixedClock, InMemoryImageRepository, InMemoryObjectStore, RecordingNotifier } from '../../src/test-support/fakes';
+import { processUpload } from '../../src/domain/process-upload';
+import { inMemoryProcessUploadDeps, TEST_ENCODING } from '../../src/test-support/render-settings';
 import { median, round, withPeakRss } from './measure';
 
 const USER = '3f1c2a4e-8b7d-4c21-9e0f-1a2b3c4d5e6f';
@@ -34,18 +32,8 @@ export async function photoLike(width: number, height: number, format: 'jpeg' | 
 
 /** The processor use case with storage, table and topic as in-memory fakes, uploads reserved. */
 function useCase() {
-  const originals = new InMemoryObjectStore();
-  const images = new InMemoryImageRepository();
-  const deps: ProcessUploadDeps = {
-    originals,
-    processed: new InMemoryObjectStore(),
-    images,
-    notifier: new RecordingNotifier(),
-    clock: fixedClock(),
-    logger: captureLogs('error').logger,
-    decodeMemory: new DecodeMemoryGate(TEST_BUDGET_BYTES),
-    policy: testProcessingPolicy({ maxUploadBytes: 100 * 1024 * 1024 }),
-  };
+  const deps = inMemoryProcessUploadDeps({ maxUploadBytes: 100 * 1024 * 1024 });
+  const { originals, images } = deps;
   let n = 0;
   return {
     deps,

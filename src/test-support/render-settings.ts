@@ -1,6 +1,8 @@
 import { DEFAULT_FORMATS } from '../domain/image-format';
 import type { DecodeLimits, EncodingSettings } from '../domain/image-pipeline';
 import { DecodeMemoryGate } from '../domain/memory-gate';
+import type { ProcessUploadDeps } from '../domain/process-upload';
+import { captureLogs, fixedClock, InMemoryImageRepository, InMemoryObjectStore, RecordingNotifier } from './fakes';
 
 /** The processor's defaults, as tests and benchmarks use them. */
 export const TEST_LIMITS: DecodeLimits = { maxInputPixels: 50_000_000, maxFrames: 1000 };
@@ -27,4 +29,21 @@ export function testProcessingPolicy(overrides: { maxUploadBytes?: number; rendi
     thumbnailMaxPx: 256,
     renditions: overrides.renditions ?? [{ widthPx: 1024, format: 'webp' as const }],
   };
+}
+
+/**
+ * The processor use case's dependencies with storage, table and topic as in-memory fakes, a fixed
+ * clock and only errors logged: what benchmarks and child processes run the use case with.
+ */
+export function inMemoryProcessUploadDeps(options: { maxUploadBytes: number; budgetBytes?: number }) {
+  return {
+    originals: new InMemoryObjectStore(),
+    processed: new InMemoryObjectStore(),
+    images: new InMemoryImageRepository(),
+    notifier: new RecordingNotifier(),
+    clock: fixedClock(),
+    logger: captureLogs('error').logger,
+    decodeMemory: new DecodeMemoryGate(options.budgetBytes ?? TEST_BUDGET_BYTES),
+    policy: testProcessingPolicy({ maxUploadBytes: options.maxUploadBytes }),
+  } satisfies ProcessUploadDeps;
 }

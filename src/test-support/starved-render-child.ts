@@ -1,10 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import sharp from 'sharp';
-import { DecodeMemoryGate } from '../domain/memory-gate';
 import { processUpload } from '../domain/process-upload';
-import { captureLogs, fixedClock, InMemoryImageRepository, InMemoryObjectStore, RecordingNotifier } from './fakes';
-import { testProcessingPolicy } from './render-settings';
+import { inMemoryProcessUploadDeps } from './render-settings';
 
 /**
  * One process for src/domain/resource-failure.test.ts: processes the same valid upload twice, on
@@ -23,20 +21,10 @@ async function main(): Promise<void> {
   const raw = Buffer.alloc(5000 * 4000 * 3);
   for (let i = 0; i < raw.length; i += 1) raw[i] = (i * 7919) % 251;
   const photo = await sharp(raw, { raw: { width: 5000, height: 4000, channels: 3 } }).jpeg({ quality: 90, progressive: true, chromaSubsampling: '4:4:4' }).toBuffer();
-  const originals = new InMemoryObjectStore();
-  const images = new InMemoryImageRepository();
+  const deps = inMemoryProcessUploadDeps({ maxUploadBytes: 50_000_000, budgetBytes: 1024 * 1024 * 1024 });
+  const { originals, images } = deps;
   originals.put(KEY, photo);
   await images.createPending({ imageId: IMAGE, userId: USER, originalS3Key: KEY, contentType: 'image/jpeg', contentLength: photo.length, createdAt: '2026-11-23T12:00:00.000Z' });
-  const deps = {
-    originals,
-    processed: new InMemoryObjectStore(),
-    images,
-    notifier: new RecordingNotifier(),
-    clock: fixedClock(),
-    logger: captureLogs('error').logger,
-    decodeMemory: new DecodeMemoryGate(1024 * 1024 * 1024),
-    policy: testProcessingPolicy({ maxUploadBytes: 50_000_000 }),
-  };
   // Warm everything up (libvips threads, code paths) while memory is plentiful, with another id.
   const warmKey = `user-uploads/${USER}/00000000-0000-4000-8000-000000000001.jpg`;
   originals.put(warmKey, await sharp({ create: { width: 64, height: 64, channels: 3, background: 'red' } }).jpeg({ progressive: true }).toBuffer());
